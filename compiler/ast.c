@@ -1,0 +1,157 @@
+/*
+ * ast.c -- allocation helpers and destructors for the parsed policy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ast.h"
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) { perror("wcspc"); exit(1); }
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p) { perror("wcspc"); exit(1); }
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) { perror("wcspc"); exit(1); }
+	return p;
+}
+
+wstr wstr_dup(const char *s, size_t n)
+{
+	wstr w = { xmalloc(n + 1), n };
+	memcpy(w.s, s, n);
+	w.s[n] = 0;
+	return w;
+}
+
+int wstr_eq(wstr a, const char *s, size_t n) { return a.n == n && memcmp(a.s, s, n) == 0; }
+
+void ast_free_path(wpath *p)
+{
+	if (!p) return;
+	for (int i = 0; i < p->seg.n; i++) free(p->seg.v[i].s);
+	free(p->seg.v);
+	free(p);
+}
+
+void ast_free_value(wvalue *v)
+{
+	if (!v) return;
+	free(v->str.s);
+	ast_free_path(v->path);
+	free(v);
+}
+
+static void free_vlist(wvlist *l)
+{
+	for (int i = 0; i < l->n; i++) ast_free_value(l->v[i]);
+	free(l->v);
+}
+
+void ast_free_cond(wcond *c)
+{
+	if (!c) return;
+	ast_free_cond(c->l);
+	ast_free_cond(c->r);
+	ast_free_path(c->path);
+	ast_free_value(c->val);
+	free(c->setname.s);
+	free_vlist(&c->list);
+	free(c);
+}
+
+void ast_free_stmt(wstmt *s)
+{
+	if (!s) return;
+	free(s->reason.s);
+	ast_free_cond(s->guard);
+	ast_free_path(s->path);
+	ast_free_value(s->val);
+	for (int i = 0; i < s->paths.n; i++) ast_free_path(s->paths.v[i]);
+	free(s->paths.v);
+	free(s);
+}
+
+void ast_free_block(wblock *b)
+{
+	if (!b) return;
+	free(b->name.s);
+	for (int i = 0; i < b->stmts.n; i++) ast_free_stmt(b->stmts.v[i]);
+	free(b->stmts.v);
+	free(b);
+}
+
+void ast_free_policy(wpolicy *p)
+{
+	free(p->name.s);
+	for (int i = 0; i < p->accept.n; i++) free(p->accept.v[i].text.s);
+	free(p->accept.v);
+	for (int i = 0; i < p->sets.n; i++) {
+		wset *s = p->sets.v[i];
+		free(s->name.s);
+		free(s->file.s);
+		free_vlist(&s->vals);
+		free(s);
+	}
+	free(p->sets.v);
+	for (int i = 0; i < p->apps.n; i++) free(p->apps.v[i].key.s);
+	free(p->apps.v);
+	for (int i = 0; i < p->blocks.n; i++) ast_free_block(p->blocks.v[i]);
+	free(p->blocks.v);
+	for (int i = 0; i < p->custom.n; i++) free(p->custom.v[i].s);
+	free(p->custom.v);
+	memset(p, 0, sizeof *p);
+}
+
+static int is_ident(wstr s)
+{
+	if (!s.n || !(s.s[0] == '_' || ((s.s[0] | 32) >= 'a' && (s.s[0] | 32) <= 'z')))
+		return 0;
+	for (size_t i = 1; i < s.n; i++) {
+		char c = s.s[i];
+		if (!(c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z')))
+			return 0;
+	}
+	return 1;
+}
+
+char *path_text(const wpath *p)
+{
+	size_t cap = 16, n = 0;
+	char *out = xmalloc(cap);
+	for (int i = 0; i < p->seg.n; i++) {
+		wstr s = p->seg.v[i];
+		if (n + s.n * 6 + 8 > cap) {
+			cap = (n + s.n * 6 + 8) * 2;
+			out = xrealloc(out, cap);
+		}
+		if (i)
+			out[n++] = '.';
+		if (is_ident(s)) {
+			memcpy(out + n, s.s, s.n);
+			n += s.n;
+			continue;
+		}
+		out[n++] = '"';
+		for (size_t j = 0; j < s.n; j++) {
+			unsigned char c = (unsigned char)s.s[j];
+			if (c == '"' || c == '\\') { out[n++] = '\\'; out[n++] = (char)c; }
+			else if (c < 0x20) n += (size_t)sprintf(out + n, "\\u%04x", c);
+			else out[n++] = (char)c;
+		}
+		out[n++] = '"';
+	}
+	out[n] = 0;
+	return out;
+}

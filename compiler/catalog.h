@@ -1,0 +1,34 @@
+/*
+ * catalog.h -- the WCS REST methods wcspc knows, with their type (wcs-rest-hooks.md,
+ * Appendix A, and the method-type list of WCS's own documentation). The checks read the
+ * type and the refusal rule; lowering reads the groups (direct, events, incoming, all).
+ */
+#ifndef WCSP_CATALOG_H
+#define WCSP_CATALOG_H
+
+#include <stddef.h>
+#include "wcsp_abi.h"
+
+enum cat_refuse {
+	CAT_REFUSE_YES,          /* WCS honours a refusal (with restOnError FAIL) */
+	CAT_REFUSE_UNADVISABLE,  /* possible but not useful: hangup, unPublishStream, stopStream */
+	CAT_REFUSE_NO            /* an event: it already happened */
+};
+
+typedef struct cat_method {
+	const char *name;
+	enum wcsp_method_type type;
+	enum cat_refuse refuse;
+	const char *adopts;      /* fields WCS is documented to take from an OVERWRITE reply */
+} cat_method;
+
+extern const cat_method cat_methods[];
+extern const int cat_nmethods;
+
+/* Index in cat_methods, or -1. */
+int cat_find(const char *name, size_t n);
+/* The catalog name nearest to name (edit distance, case-insensitive), or NULL if none is close. */
+const char *cat_suggest(const char *name, size_t n);
+const char *cat_type_name(enum wcsp_method_type t);
+
+#endif

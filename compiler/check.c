@@ -1,0 +1,276 @@
+/*
+ * check.c -- name resolution and the checks that need no per-app view: unknown methods,
+ * refusals WCS ignores, sets, predicate operand types, templates, settings given twice at
+ * one level, transport statements. Per-(app, method) checks (disable with rules, LOG on a
+ * method that denies) run in lower.c, where that resolution is made.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "catalog.h"
+#include "check.h"
+#include "template.h"
+
+int sema_nmethods(const wpolicy *p) { return cat_nmethods + p->custom.n; }
+
+const char *sema_method_name(const wpolicy *p, int m)
+{
+	return m < cat_nmethods ? cat_methods[m].name : p->custom.v[m - cat_nmethods].s;
+}
+
+enum wcsp_method_type sema_method_type(const wpolicy *p, int m)
+{
+	(void)p;
+	return m < cat_nmethods ? cat_methods[m].type : WCSP_MT_CUSTOM;
+}
+
+int sema_covers(const wpolicy *p, const wblock *b, int m)
+{
+	switch (b->target) {
+	case T_METHOD:
+	case T_NAMED: return b->method == m;
+	case T_DIRECT: return sema_method_type(p, m) == WCSP_MT_DIRECT;
+	case T_EVENTS: return sema_method_type(p, m) == WCSP_MT_EVENT;
+	case T_INCOMING: return sema_method_type(p, m) == WCSP_MT_INCOMING;
+	case T_ALL: return 1;
+	}
+	return 0;
+}
+
+wset *sema_set(const wpolicy *p, wstr name)
+{
+	for (int i = 0; i < p->sets.n; i++)
+		if (wstr_eq(p->sets.v[i]->name, name.s, name.n))
+			return p->sets.v[i];
+	return NULL;
+}
+
+static const char *target_name(const wpolicy *p, const wblock *b)
+{
+	static const char *const groups[] = { NULL, NULL, "direct", "events", "incoming", "all" };
+	return b->target == T_METHOD || b->target == T_NAMED
+		? (b->method >= 0 ? sema_method_name(p, b->method) : b->name.s) : groups[b->target];
+}
+
+static void resolve_target(wpolicy *p, wblock *b)
+{
+	int m = cat_find(b->name.s, b->name.n);
+	if (b->target == T_METHOD) {
+		if (m >= 0) {
+			b->method = m;
+			return;
+		}
+		const char *near = cat_suggest(b->name.s, b->name.n);
+		if (near)
+			diag(DIAG_ERROR, b->name_loc, "unknown method '%s'; did you mean '%s'? "
+			     "(name a method the catalog lacks with method \"%s\" { ... })",
+			     b->name.s, near, b->name.s);
+		else
+			diag(DIAG_ERROR, b->name_loc, "unknown method '%s' (name a method the catalog "
+			     "lacks with method \"%s\" { ... })", b->name.s, b->name.s);
+		return;
+	}
+	if (m >= 0) {               /* method "publishStream": the catalog's own */
+		b->method = m;
+		return;
+	}
+	if (!b->name.n || memchr(b->name.s, 0, b->name.n) || memchr(b->name.s, '/', b->name.n)) {
+		diag(DIAG_ERROR, b->name_loc, "a method name must be a non-empty URL path segment");
+		return;
+	}
+	for (int i = 0; i < p->custom.n; i++)
+		if (wstr_eq(p->custom.v[i], b->name.s, b->name.n)) {
+			b->method = cat_nmethods + i;
+			return;
+		}
+	VEC_PUSH(p->custom, wstr_dup(b->name.s, b->name.n));
+	b->method = cat_nmethods + p->custom.n - 1;
+}
+
+/* A deny in b: is it one WCS can act on? */
+static void check_deny(const wpolicy *p, const wblock *b, const wstmt *s)
+{
+	if (b->target == T_EVENTS || b->target == T_ALL) {
+		diag(DIAG_ERROR, s->loc, "a deny in '%s' covers events, which WCS cannot refuse; "
+		     "put it in a method block or in 'direct'/'incoming'", target_name(p, b));
+		return;
+	}
+	if (b->method < 0 || b->method >= cat_nmethods)
+		return;
+	const cat_method *c = &cat_methods[b->method];
+	if (c->refuse == CAT_REFUSE_NO)
+		diag(DIAG_ERROR, s->loc, "'%s' is an event: it has already happened and WCS cannot "
+		     "refuse it (only StreamKeepAliveEvent can be denied)", c->name);
+	else if (c->refuse == CAT_REFUSE_UNADVISABLE)
+		diag(DIAG_WARNING, s->loc, "denying '%s' is allowed but not advisable: the client "
+		     "is leaving anyway", c->name);
+}
+
+static int is_const(const wvalue *v) { return v->kind != V_PATH; }
+
+static void check_cond(wpolicy *p, const wcond *c)
+{
+	if (!c)
+		return;
+	switch (c->op) {
+	case C_AND: case C_OR:
+		check_cond(p, c->r);
+		/* fallthrough */
+	case C_NOT:
+		check_cond(p, c->l);
+		return;
+	case C_LT: case C_LE: case C_GT: case C_GE:
+		if (c->val->kind != V_NUMBER)
+			diag(DIAG_ERROR, c->val->loc, "'<', '<=', '>', '>=' compare numbers: write a number here");
+		return;
+	case C_GLOB:
+		if (c->val->kind != V_STRING)
+			diag(DIAG_ERROR, c->val->loc, "'~' takes a glob pattern string");
+		else if (!c->val->str.n)
+			diag(DIAG_ERROR, c->val->loc, "empty glob pattern: it matches only the empty "
+			     "string; write == \"\" if that is meant");
+		return;
+	case C_INSET: {
+		wset *s = sema_set(p, c->setname);
+		if (s)
+			s->used = 1;
+		else
+			diag(DIAG_ERROR, c->setloc, "no set named '%s' (define it with set %s = { ... };)",
+			     c->setname.s, c->setname.s);
+		return;
+	}
+	case C_INLIST:
+		for (int i = 0; i < c->list.n; i++)
+			if (!is_const(c->list.v[i]))
+				diag(DIAG_ERROR, c->list.v[i]->loc, "set members must be constants, not fields");
+		return;
+	default:
+		return;
+	}
+}
+
+/* Settings precedence level of a block: 0 method in app .. 5 `all` outside apps. */
+int sema_level(const wblock *b)
+{
+	int l = b->target == T_METHOD || b->target == T_NAMED ? 0 : b->target == T_ALL ? 2 : 1;
+	return b->app >= 0 ? l : l + 3;
+}
+
+static const char *setting_name(enum wstmt_kind k)
+{
+	return k == S_ONERROR ? "restOnError" : k == S_REXCLUDE ? "restExclude"
+		: k == S_CEXCLUDE ? "clientExclude" : "disable";
+}
+
+static int is_setting(enum wstmt_kind k)
+{
+	return k == S_ONERROR || k == S_REXCLUDE || k == S_CEXCLUDE || k == S_DISABLE;
+}
+
+/* The same setting twice for one method at one level (same app) is an error. */
+static void check_settings(wpolicy *p)
+{
+	int nm = sema_nmethods(p);
+	for (int i = 0; i < p->blocks.n; i++) {
+		wblock *b = p->blocks.v[i];
+		for (int j = 0; j < b->stmts.n; j++) {
+			wstmt *s = b->stmts.v[j];
+			if (!is_setting(s->kind))
+				continue;
+			for (int k = 0; k <= i && !s->reported; k++) {
+				wblock *a = p->blocks.v[k];
+				if (a->app != b->app || sema_level(a) != sema_level(b))
+					continue;
+				int overlap = 0;
+				for (int m = 0; m < nm && !overlap; m++)
+					overlap = sema_covers(p, a, m) && sema_covers(p, b, m);
+				if (!overlap)
+					continue;
+				for (int t = 0; t < (k == i ? j : a->stmts.n); t++)
+					if (a->stmts.v[t]->kind == s->kind) {
+						const wstmt *first = a->stmts.v[t];
+						diag(DIAG_ERROR, s->loc, "%s is already set for '%s' at this level "
+						     "(%s:%d)", setting_name(s->kind), target_name(p, b),
+						     src_get(first->loc.file)->name, first->loc.line);
+						s->reported = 1;
+						break;
+					}
+			}
+		}
+	}
+}
+
+static void check_addr(const waddr *a)
+{
+	char host[64];
+	const char *slash = strchr(a->text.s, '/');
+	size_t hn = slash ? (size_t)(slash - a->text.s) : a->text.n;
+	unsigned char buf[16];
+	int v6 = memchr(a->text.s, ':', hn) != NULL;
+	if (hn >= sizeof host) {
+		diag(DIAG_ERROR, a->loc, "'%s' is not an IPv4 or IPv6 address", a->text.s);
+		return;
+	}
+	memcpy(host, a->text.s, hn);
+	host[hn] = 0;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, buf) != 1) {
+		diag(DIAG_ERROR, a->loc, "'%s' is not an IPv4 or IPv6 address", host);
+		return;
+	}
+	if (slash) {
+		char *end;
+		long len = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || len < 0 || len > (v6 ? 128 : 32))
+			diag(DIAG_ERROR, a->loc, "prefix length '/%s' is out of range for %s (0..%d)",
+			     slash + 1, v6 ? "IPv6" : "IPv4", v6 ? 128 : 32);
+	}
+}
+
+void check_policy(wpolicy *p)
+{
+	for (int i = 0; i < p->blocks.n; i++)
+		if (p->blocks.v[i]->target == T_METHOD || p->blocks.v[i]->target == T_NAMED)
+			resolve_target(p, p->blocks.v[i]);
+
+	for (int i = 0; i < p->sets.n; i++)
+		for (int j = 0; j < i; j++)
+			if (wstr_eq(p->sets.v[j]->name, p->sets.v[i]->name.s, p->sets.v[i]->name.n)) {
+				diag(DIAG_ERROR, p->sets.v[i]->loc, "set '%s' is already defined (%s:%d)",
+				     p->sets.v[i]->name.s, src_get(p->sets.v[j]->loc.file)->name,
+				     p->sets.v[j]->loc.line);
+				break;
+			}
+	for (int i = 0; i < p->sets.n; i++)
+		for (int j = 0; j < p->sets.v[i]->vals.n; j++)
+			if (!is_const(p->sets.v[i]->vals.v[j]))
+				diag(DIAG_ERROR, p->sets.v[i]->vals.v[j]->loc, "set members must be constants, not fields");
+
+	for (int i = 0; i < p->blocks.n; i++) {
+		wblock *b = p->blocks.v[i];
+		for (int j = 0; j < b->stmts.n; j++) {
+			wstmt *s = b->stmts.v[j];
+			check_cond(p, s->guard);
+			if (s->kind == S_DENY)
+				check_deny(p, b, s);
+			if (s->kind == S_OVERRIDE && s->val->kind == V_STRING)
+				tmpl_check(s->val);
+			if (s->kind == S_OVERRIDE && s->path->seg.n > 32)
+				diag(DIAG_ERROR, s->path->loc, "override path deeper than 32 fields");
+		}
+	}
+	check_settings(p);
+
+	for (int i = 0; i < p->sets.n; i++)
+		if (!p->sets.v[i]->used)
+			diag(DIAG_WARNING, p->sets.v[i]->loc, "set '%s' is never used", p->sets.v[i]->name.s);
+
+	for (int i = 0; i < p->accept.n; i++)
+		check_addr(&p->accept.v[i]);
+	if (p->require_sig)
+		diag(DIAG_ERROR, p->sig_loc, "'require signature' is not supported yet: this runtime "
+		     "cannot verify WCS's HMAC, so the policy is refused rather than left unenforced");
+	if (p->accept.n)
+		diag(DIAG_ERROR, p->accept_loc, "'accept from' is not supported yet: this runtime "
+		     "cannot check callers, so the policy is refused rather than left unenforced");
+}

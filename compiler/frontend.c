@@ -1,0 +1,163 @@
+/*
+ * frontend.c -- files in, AST out: runs the lexer and parser over a policy and over every
+ * file it includes (in place, relative to the including file), and reads set files.
+ * Every file read is registered with diag (src_add), in read order.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "frontend.h"
+#include "parser.h"
+#include "lexer.h"
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap);
+	for (size_t got; (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+		n += got;
+		if (cap - n - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* rel resolved against the directory of base (malloc'd). */
+static char *resolve(const char *base, const char *rel)
+{
+	const char *slash = strrchr(base, '/');
+	if (rel[0] == '/' || !slash)
+		return strdup(rel);
+	size_t d = (size_t)(slash - base) + 1;
+	char *out = xmalloc(d + strlen(rel) + 1);
+	memcpy(out, base, d);
+	strcpy(out + d, rel);
+	return out;
+}
+
+static void parse_source(pctx *px, const char *path, wloc from)
+{
+	char real[PATH_MAX];
+	size_t len;
+	char *text;
+	if (!realpath(path, real) || !(text = read_all(path, &len))) {
+		if (from.file < 0)
+			diag_plain(DIAG_ERROR, "cannot read '%s': %s", path, strerror(errno));
+		else
+			diag(DIAG_ERROR, from, "cannot read included file '%s': %s", path, strerror(errno));
+		return;
+	}
+	for (int i = 0; i < px->depth; i++)
+		if (!strcmp(px->stack[i], real)) {
+			diag(DIAG_ERROR, from, "include cycle: '%s' is already being read", path);
+			free(text);
+			return;
+		}
+	if (px->depth == FRONTEND_MAX_DEPTH) {
+		diag(DIAG_ERROR, from, "includes nested deeper than %d files", FRONTEND_MAX_DEPTH);
+		free(text);
+		return;
+	}
+	int file = src_add(path, text, len, from, 1);
+	int saved_file = px->file, saved_app = px->app;
+	px->stack[px->depth++] = strdup(real);
+	px->file = file;
+	px->app = -1;
+
+	lexstate ls = { .file = file, .line = 1, .col = 1 };
+	yyscan_t sc;
+	if (yylex_init_extra(&ls, &sc)) {
+		perror("wcspc");
+		exit(1);
+	}
+	yy_scan_bytes(text, (int)len, sc);
+	yyparse(sc, px);
+	yylex_destroy(sc);
+	free(ls.buf);
+
+	free(px->stack[--px->depth]);
+	px->file = saved_file;
+	px->app = saved_app;
+}
+
+int frontend_parse(wpolicy *pol, const char *path)
+{
+	pctx px = { .pol = pol, .file = -1, .app = -1 };
+	int before = src_count();
+	parse_source(&px, path, (wloc){ .file = -1 });
+	return src_count() > before ? 0 : -1;
+}
+
+void frontend_include(pctx *px, wstr path, wloc at)
+{
+	if (memchr(path.s, 0, path.n)) {
+		diag(DIAG_ERROR, at, "include path holds a NUL byte");
+		return;
+	}
+	char *p = resolve(src_get(px->file)->name, path.s);
+	parse_source(px, p, at);
+	free(p);
+}
+
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+void frontend_set_file(pctx *px, wset *set, wstr path, wloc at)
+{
+	char *p = resolve(src_get(px->file)->name, path.s);
+	size_t len;
+	char *text = memchr(path.s, 0, path.n) ? NULL : read_all(p, &len);
+	set->from_file = 1;
+	set->file = wstr_dup(p, strlen(p));
+	if (!text) {
+		diag(DIAG_ERROR, at, "cannot read set file '%s' (resolved to '%s'): %s", path.s, p,
+		     strerror(errno));
+		free(p);
+		return;
+	}
+	int file = src_add(p, text, len, at, 0);
+	free(p);
+	int line = 1;
+	for (char *s = text, *end = text + len; s < end; line++) {
+		char *eol = memchr(s, '\n', (size_t)(end - s));
+		if (!eol)
+			eol = end;
+		char *a = s, *b = eol;
+		while (a < b && blank(*a)) a++;
+		/* a comment is a line starting with '#', or ' #' after the value */
+		for (char *h = a; h < b; h++)
+			if (*h == '#' && (h == a || blank(h[-1]))) { b = h; break; }
+		while (b > a && blank(b[-1])) b--;
+		if (b > a) {
+			wvalue *v = xcalloc(1, sizeof *v);
+			v->kind = V_STRING;
+			v->str = wstr_dup(a, (size_t)(b - a));
+			v->loc = (wloc){ file, line, (int)(a - s) + 1, line, (int)(b - s) + 1 };
+			VEC_PUSH(set->vals, v);
+		}
+		s = eol + 1;
+	}
+}
+
+int frontend_app(pctx *px, wstr key, wloc at)
+{
+	wpolicy *pol = px->pol;
+	for (int i = 0; i < pol->apps.n; i++)
+		if (wstr_eq(pol->apps.v[i].key, key.s, key.n))
+			return i;
+	VEC_PUSH(pol->apps, ((wapp){ wstr_dup(key.s, key.n), at }));
+	return pol->apps.n - 1;
+}

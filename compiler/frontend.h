@@ -1,0 +1,58 @@
+/*
+ * frontend.h -- reading policy files: the parser context shared by lexer.l and parser.y,
+ * includes (spliced in place, relative to the including file, cycles refused) and set
+ * files (read at compile time, relative to the policy file that names them).
+ */
+#ifndef WCSP_FRONTEND_H
+#define WCSP_FRONTEND_H
+
+#include "ast.h"
+
+#define FRONTEND_MAX_DEPTH 32
+
+/* The parser's context: the policy being built and where we are in it. */
+typedef struct pctx {
+	wpolicy *pol;
+	int file;                               /* source index being parsed */
+	int app;                                /* enclosing `app` block, -1 outside */
+	int depth;
+	char *stack[FRONTEND_MAX_DEPTH];        /* real paths of the files being parsed */
+} pctx;
+
+/* Lexer state (yyextra). */
+typedef struct lexstate {
+	int file;
+	int line, col;
+	int prev;               /* previous token kind: `from` after `accept` starts addresses */
+	wloc str_start;
+	char *buf;
+	size_t len, cap;
+} lexstate;
+
+/* A number token: its text as written and its value. */
+typedef struct wnum {
+	wstr text;
+	double v;
+} wnum;
+
+typedef struct wguard {
+	wcond *c;
+	int unless;
+} wguard;
+
+typedef struct wtgt {
+	enum wtarget kind;
+	wstr name;
+	wloc name_loc;
+} wtgt;
+
+/* Parse `path` and everything it includes into pol. Returns 0, or -1 when the root file
+ * could not be read (reported). Syntax and semantic errors are counted in diag. */
+int frontend_parse(wpolicy *pol, const char *path);
+
+/* Parser actions. */
+void frontend_include(pctx *px, wstr path, wloc at);
+void frontend_set_file(pctx *px, wset *set, wstr path, wloc at);
+int frontend_app(pctx *px, wstr key, wloc at);
+
+#endif

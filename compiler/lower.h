@@ -1,0 +1,53 @@
+/*
+ * lower.h -- a checked policy turned into the ABI tables (wcsp_abi.h), in memory.
+ *
+ * `pol` is a complete wcsp_policy: emit.c prints it as C, and `wcspc test` evaluates it with
+ * the runtime's own wcsp_decide(). Every array it points to is one flat allocation owned
+ * here, so the emitter writes each pointer as base + offset.
+ */
+#ifndef WCSP_LOWER_H
+#define WCSP_LOWER_H
+
+#include "ast.h"
+#include "wcsp_abi.h"
+
+typedef struct lowered {
+	wcsp_policy pol;
+	/* the flat arrays behind pol (counts where pol has none) */
+	wcsp_str *methods;
+	uint8_t *mtypes;
+	wcsp_app *apps;
+	wcsp_chain *chains;          /* [(napps + 1) * nmethods] */
+	wcsp_rule *rules;
+	wcsp_override *ovrs;
+	uint32_t *items;
+	uint32_t nitems;
+	wcsp_cond *conds;
+	uint32_t nconds;
+	wcsp_path *paths;
+	uint32_t npaths;
+	wcsp_str *segs;
+	uint32_t nsegs;
+	wcsp_value *values;
+	uint32_t nvalues;
+	wcsp_tpart *tparts;
+	uint32_t ntparts;
+	wcsp_set *sets;
+	wcsp_str *keys;
+	uint32_t nkeys;
+	wcsp_cidr *accept;
+	char **owned;                /* every string the tables point to */
+	int nowned, capowned;
+	char **srcnames;             /* input files in read order, for the banner */
+	int nsrc;
+} lowered;
+
+/* Lower p (already checked without errors). Reports the per-(app, method) diagnostics;
+ * returns 0, or -1 when one of them is an error. `source` names the root file. */
+int lower_policy(wpolicy *p, const char *source, lowered *out);
+void lower_free(lowered *l);
+
+/* The restClientConfig of appKey (or of the default row when NULL / not an app). */
+wcsp_str lower_rcc(const lowered *l, const char *app);
+
+#endif

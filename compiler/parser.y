@@ -1,0 +1,379 @@
+/*
+ * parser.y -- the .wcsp grammar (pure, with locations; see docs/wcsp.5).
+ *
+ * Items are appended to px->pol as they reduce, so the policy's lists are in file order,
+ * and an `include` is parsed at the point of its reduction: spliced in place.
+ * Names: a field path's first segment may be any identifier or keyword except the ones that
+ * start or continue a condition (not exists in and or if unless) and the literals
+ * (true false null); later segments may be any keyword; a quoted segment may be any key.
+ */
+%define api.pure full
+%define parse.error detailed
+%define parse.lac full
+%define api.location.type {wloc}
+%locations
+%expect 0
+%param {yyscan_t scanner}
+%parse-param {pctx *px}
+
+%code requires {
+#include "frontend.h"
+#ifndef YY_TYPEDEF_YY_SCANNER_T
+#define YY_TYPEDEF_YY_SCANNER_T
+typedef void *yyscan_t;
+#endif
+}
+
+%code provides {
+int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
+#define YYLLOC_DEFAULT(Cur, Rhs, N) do { \
+	if (N) { \
+		(Cur).file = YYRHSLOC(Rhs, 1).file; \
+		(Cur).line = YYRHSLOC(Rhs, 1).line; \
+		(Cur).col = YYRHSLOC(Rhs, 1).col; \
+		(Cur).last_line = YYRHSLOC(Rhs, N).last_line; \
+		(Cur).last_col = YYRHSLOC(Rhs, N).last_col; \
+	} else { \
+		(Cur).file = YYRHSLOC(Rhs, 0).file; \
+		(Cur).line = (Cur).last_line = YYRHSLOC(Rhs, 0).last_line; \
+		(Cur).col = (Cur).last_col = YYRHSLOC(Rhs, 0).last_col; \
+	} \
+} while (0)
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+
+static void yyerror(const wloc *l, yyscan_t scanner, pctx *px, const char *msg)
+{
+	(void)scanner; (void)px;
+	diag(DIAG_ERROR, *l, "%s", msg);
+}
+
+static wpath *path_new(wstr seg, wloc l)
+{
+	wpath *p = xcalloc(1, sizeof *p);
+	VEC_PUSH(p->seg, seg);
+	p->loc = l;
+	return p;
+}
+
+static wvalue *value_new(enum wval_kind k, wloc l)
+{
+	wvalue *v = xcalloc(1, sizeof *v);
+	v->kind = k;
+	v->loc = l;
+	return v;
+}
+
+static wcond *cond_new(enum wcond_op op, wloc l)
+{
+	wcond *c = xcalloc(1, sizeof *c);
+	c->op = op;
+	c->loc = l;
+	return c;
+}
+
+static wcond *pred(enum wcond_op op, wpath *p, wvalue *v, wloc l)
+{
+	wcond *c = cond_new(op, l);
+	c->path = p;
+	c->val = v;
+	return c;
+}
+
+static wstmt *stmt_new(enum wstmt_kind k, wloc l)
+{
+	wstmt *s = xcalloc(1, sizeof *s);
+	s->kind = k;
+	s->loc = l;
+	return s;
+}
+
+static void guard_set(wstmt *s, wguard g) { s->guard = g.c; s->unless = g.unless; }
+
+static wstr kw(const char *s) { return wstr_dup(s, strlen(s)); }
+}
+
+%union {
+	wstr str;
+	wnum num;
+	wpath *path;
+	wvalue *val;
+	wvlist vlist;
+	wplist plist;
+	wcond *cond;
+	wstmt *stmt;
+	wblock *block;
+	wguard guard;
+	wtgt tgt;
+	int ival;
+}
+
+%token <str> TOK_IDENT "identifier" TOK_STRING "string" TOK_ADDR "address"
+%token <num> TOK_NUMBER "number"
+%token TOK_EQ "==" TOK_NE "!=" TOK_LE "<=" TOK_GE ">="
+%token K_POLICY "policy" K_INCLUDE "include" K_SET "set" K_FILE "file" K_REQUIRE "require"
+%token K_ACCEPT "accept" K_FROM "from" K_APP "app" K_METHOD "method" K_DIRECT "direct"
+%token K_EVENTS "events" K_INCOMING "incoming" K_ALL "all" K_ALLOW "allow" K_DENY "deny"
+%token K_OVERRIDE "override" K_RESTONERROR "restOnError" K_RESTEXCLUDE "restExclude"
+%token K_CLIENTEXCLUDE "clientExclude" K_DISABLE "disable" K_IF "if" K_UNLESS "unless"
+%token K_AND "and" K_OR "or" K_NOT "not" K_EXISTS "exists" K_IN "in"
+%token K_TRUE "true" K_FALSE "false" K_NULL "null"
+
+%type <str> head name
+%type <path> path qpath
+%type <val> value
+%type <vlist> values setexpr
+%type <plist> paths
+%type <cond> cond pred
+%type <guard> guard
+%type <stmt> stmt deny
+%type <block> stmts
+%type <tgt> target
+%type <ival> status
+
+%destructor { free($$.s); } <str>
+%destructor { free($$.text.s); } <num>
+%destructor { ast_free_path($$); } <path>
+%destructor { ast_free_value($$); } <val>
+%destructor { for (int i = 0; i < $$.n; i++) ast_free_value($$.v[i]); free($$.v); } <vlist>
+%destructor { for (int i = 0; i < $$.n; i++) ast_free_path($$.v[i]); free($$.v); } <plist>
+%destructor { ast_free_cond($$); } <cond>
+%destructor { ast_free_cond($$.c); } <guard>
+%destructor { ast_free_stmt($$); } <stmt>
+%destructor { ast_free_block($$); } <block>
+%destructor { free($$.name.s); } <tgt>
+
+%left K_OR
+%left K_AND
+%precedence K_NOT
+
+%%
+
+file
+	: %empty
+	| file item
+	;
+
+item
+	: K_POLICY TOK_STRING ';' {
+		if (px->pol->name.s) {
+			diag(DIAG_ERROR, @$, "the policy is already named \"%s\"", px->pol->name.s);
+			free($2.s);
+		} else {
+			px->pol->name = $2;
+			px->pol->name_loc = @2;
+		}
+	}
+	| K_INCLUDE TOK_STRING ';' { frontend_include(px, $2, @$); free($2.s); }
+	| K_SET TOK_IDENT '=' setexpr ';' {
+		wset *s = xcalloc(1, sizeof *s);
+		s->name = $2;
+		s->loc = @2;
+		s->vals = $4;
+		VEC_PUSH(px->pol->sets, s);
+	}
+	| K_SET TOK_IDENT '=' K_FILE TOK_STRING ';' {
+		wset *s = xcalloc(1, sizeof *s);
+		s->name = $2;
+		s->loc = @2;
+		VEC_PUSH(px->pol->sets, s);
+		frontend_set_file(px, s, $5, @5);
+		free($5.s);
+	}
+	| K_REQUIRE TOK_IDENT ';' {
+		if (strcmp($2.s, "signature"))
+			diag(DIAG_ERROR, @2, "unknown requirement '%s' (only 'require signature;' exists)", $2.s);
+		else if (px->pol->require_sig)
+			diag(DIAG_WARNING, @$, "'require signature' given twice");
+		else {
+			px->pol->require_sig = 1;
+			px->pol->sig_loc = @$;
+		}
+		free($2.s);
+	}
+	| K_ACCEPT K_FROM addrs ';' { if (!px->pol->accept_loc.line) px->pol->accept_loc = @$; }
+	| K_APP TOK_STRING '{' { px->app = frontend_app(px, $2, @2); free($2.s); } blocks '}' { px->app = -1; }
+	| block
+	| error ';'
+	| error '}'
+	;
+
+addrs
+	: TOK_ADDR { VEC_PUSH(px->pol->accept, ((waddr){ $1, @1 })); }
+	| addrs ',' TOK_ADDR { VEC_PUSH(px->pol->accept, ((waddr){ $3, @3 })); }
+	;
+
+blocks
+	: %empty
+	| blocks block
+	| blocks error '}'
+	;
+
+block
+	: target '{' stmts '}' {
+		wblock *b = $3;
+		b->target = $1.kind;
+		b->name = $1.name;
+		b->name_loc = $1.name_loc;
+		b->loc = @1;
+		b->app = px->app;
+		b->method = -1;
+		VEC_PUSH(px->pol->blocks, b);
+	}
+	;
+
+target
+	: TOK_IDENT { $$ = (wtgt){ T_METHOD, $1, @1 }; }
+	| K_METHOD TOK_STRING { $$ = (wtgt){ T_NAMED, $2, @2 }; }
+	| K_DIRECT { $$ = (wtgt){ T_DIRECT, { NULL, 0 }, @1 }; }
+	| K_EVENTS { $$ = (wtgt){ T_EVENTS, { NULL, 0 }, @1 }; }
+	| K_INCOMING { $$ = (wtgt){ T_INCOMING, { NULL, 0 }, @1 }; }
+	| K_ALL { $$ = (wtgt){ T_ALL, { NULL, 0 }, @1 }; }
+	;
+
+stmts
+	: %empty { $$ = xcalloc(1, sizeof *$$); }
+	| stmts stmt { $$ = $1; VEC_PUSH($$->stmts, $2); }
+	| stmts error ';' { $$ = $1; }
+	;
+
+stmt
+	: K_ALLOW ';' { $$ = stmt_new(S_ALLOW, @$); }
+	| K_ALLOW guard ';' { $$ = stmt_new(S_ALLOW, @$); guard_set($$, $2); }
+	| deny ';' { $$ = $1; $$->loc = @$; }
+	| deny guard ';' { $$ = $1; $$->loc = @$; guard_set($$, $2); }
+	| K_OVERRIDE qpath '=' value ';' {
+		$$ = stmt_new(S_OVERRIDE, @$);
+		$$->path = $2;
+		$$->val = $4;
+	}
+	| K_OVERRIDE qpath '=' value guard ';' {
+		$$ = stmt_new(S_OVERRIDE, @$);
+		$$->path = $2;
+		$$->val = $4;
+		guard_set($$, $5);
+	}
+	| K_RESTONERROR TOK_IDENT ';' {
+		$$ = stmt_new(S_ONERROR, @$);
+		if (!strcmp($2.s, "FAIL"))
+			$$->fail = 1;
+		else if (strcmp($2.s, "LOG"))
+			diag(DIAG_ERROR, @2, "restOnError takes FAIL or LOG, not '%s'", $2.s);
+		free($2.s);
+	}
+	| K_RESTEXCLUDE paths ';' { $$ = stmt_new(S_REXCLUDE, @$); $$->paths = $2; }
+	| K_CLIENTEXCLUDE paths ';' { $$ = stmt_new(S_CEXCLUDE, @$); $$->paths = $2; }
+	| K_DISABLE ';' { $$ = stmt_new(S_DISABLE, @$); }
+	;
+
+deny
+	: K_DENY { $$ = stmt_new(S_DENY, @$); }
+	| K_DENY status { $$ = stmt_new(S_DENY, @$); $$->status = $2; $$->status_loc = @2; }
+	| K_DENY TOK_STRING { $$ = stmt_new(S_DENY, @$); $$->reason = $2; }
+	| K_DENY status TOK_STRING {
+		$$ = stmt_new(S_DENY, @$);
+		$$->status = $2;
+		$$->status_loc = @2;
+		$$->reason = $3;
+	}
+	;
+
+status
+	: TOK_NUMBER {
+		double v = $1.v;
+		if (v != (int)v || v < 400 || v > 599) {
+			diag(DIAG_ERROR, @1, "deny status %s is not an HTTP error status (400..599)", $1.text.s);
+			$$ = 403;
+		} else
+			$$ = (int)v;
+		free($1.text.s);
+	}
+	;
+
+paths
+	: qpath { memset(&$$, 0, sizeof $$); VEC_PUSH($$, $1); }
+	| paths ',' qpath { $$ = $1; VEC_PUSH($$, $3); }
+	;
+
+guard
+	: K_IF cond { $$ = (wguard){ $2, 0 }; }
+	| K_UNLESS cond { $$ = (wguard){ $2, 1 }; }
+	;
+
+cond
+	: cond K_OR cond { $$ = cond_new(C_OR, @$); $$->l = $1; $$->r = $3; }
+	| cond K_AND cond { $$ = cond_new(C_AND, @$); $$->l = $1; $$->r = $3; }
+	| K_NOT cond { $$ = cond_new(C_NOT, @$); $$->l = $2; }
+	| '(' cond ')' { $$ = $2; }
+	| pred
+	;
+
+pred
+	: qpath TOK_EQ value { $$ = pred(C_EQ, $1, $3, @$); }
+	| qpath TOK_NE value { $$ = pred(C_NE, $1, $3, @$); }
+	| qpath '<' value { $$ = pred(C_LT, $1, $3, @$); }
+	| qpath TOK_LE value { $$ = pred(C_LE, $1, $3, @$); }
+	| qpath '>' value { $$ = pred(C_GT, $1, $3, @$); }
+	| qpath TOK_GE value { $$ = pred(C_GE, $1, $3, @$); }
+	| qpath '~' value { $$ = pred(C_GLOB, $1, $3, @$); }
+	| qpath K_IN TOK_IDENT { $$ = pred(C_INSET, $1, NULL, @$); $$->setname = $3; $$->setloc = @3; }
+	| qpath K_IN '{' values '}' { $$ = pred(C_INLIST, $1, NULL, @$); $$->list = $4; }
+	| K_EXISTS qpath { $$ = pred(C_EXISTS, $2, NULL, @$); }
+	;
+
+setexpr
+	: '{' values '}' { $$ = $2; }
+	;
+
+values
+	: value { memset(&$$, 0, sizeof $$); VEC_PUSH($$, $1); }
+	| values ',' value { $$ = $1; VEC_PUSH($$, $3); }
+	;
+
+value
+	: TOK_STRING { $$ = value_new(V_STRING, @$); $$->str = $1; }
+	| TOK_NUMBER { $$ = value_new(V_NUMBER, @$); $$->str = $1.text; $$->num = $1.v; }
+	| K_TRUE { $$ = value_new(V_TRUE, @$); }
+	| K_FALSE { $$ = value_new(V_FALSE, @$); }
+	| K_NULL { $$ = value_new(V_NULL, @$); }
+	| path { $$ = value_new(V_PATH, @$); $$->path = $1; }
+	;
+
+/* A path whose first segment may also be quoted: where a string literal cannot stand. */
+qpath
+	: head { $$ = path_new($1, @1); }
+	| TOK_STRING { $$ = path_new($1, @1); }
+	| qpath '.' name { $$ = $1; VEC_PUSH($$->seg, $3); $$->loc.last_line = @3.last_line; $$->loc.last_col = @3.last_col; }
+	| qpath '.' TOK_STRING { $$ = $1; VEC_PUSH($$->seg, $3); $$->loc.last_line = @3.last_line; $$->loc.last_col = @3.last_col; }
+	;
+
+path
+	: head { $$ = path_new($1, @1); }
+	| path '.' name { $$ = $1; VEC_PUSH($$->seg, $3); $$->loc.last_line = @3.last_line; $$->loc.last_col = @3.last_col; }
+	| path '.' TOK_STRING { $$ = $1; VEC_PUSH($$->seg, $3); $$->loc.last_line = @3.last_line; $$->loc.last_col = @3.last_col; }
+	;
+
+head
+	: TOK_IDENT
+	| K_POLICY { $$ = kw("policy"); } | K_INCLUDE { $$ = kw("include"); } | K_SET { $$ = kw("set"); }
+	| K_FILE { $$ = kw("file"); } | K_REQUIRE { $$ = kw("require"); } | K_ACCEPT { $$ = kw("accept"); }
+	| K_FROM { $$ = kw("from"); } | K_APP { $$ = kw("app"); } | K_METHOD { $$ = kw("method"); }
+	| K_DIRECT { $$ = kw("direct"); } | K_EVENTS { $$ = kw("events"); } | K_INCOMING { $$ = kw("incoming"); }
+	| K_ALL { $$ = kw("all"); } | K_ALLOW { $$ = kw("allow"); } | K_DENY { $$ = kw("deny"); }
+	| K_OVERRIDE { $$ = kw("override"); } | K_RESTONERROR { $$ = kw("restOnError"); }
+	| K_RESTEXCLUDE { $$ = kw("restExclude"); } | K_CLIENTEXCLUDE { $$ = kw("clientExclude"); }
+	| K_DISABLE { $$ = kw("disable"); }
+	;
+
+name
+	: head
+	| K_IF { $$ = kw("if"); } | K_UNLESS { $$ = kw("unless"); } | K_AND { $$ = kw("and"); }
+	| K_OR { $$ = kw("or"); } | K_NOT { $$ = kw("not"); } | K_EXISTS { $$ = kw("exists"); }
+	| K_IN { $$ = kw("in"); } | K_TRUE { $$ = kw("true"); } | K_FALSE { $$ = kw("false"); }
+	| K_NULL { $$ = kw("null"); }
+	;
+
+%%

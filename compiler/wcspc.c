@@ -1,0 +1,246 @@
+/*
+ * wcspc.c -- the compiler's command line: policy -> checks -> tables -> C -> server binary.
+ *
+ * Exit codes: 0 success, 1 the policy has errors, 2 usage, 3 tests failed,
+ * 4 the C toolchain failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+#include "emit.h"
+#include "frontend.h"
+#include "lower.h"
+
+#ifndef WCSP_RT_DIR
+#define WCSP_RT_DIR "/usr/local/lib/wcsp"
+#endif
+#ifndef WCSP_RT_INC
+#define WCSP_RT_INC "/usr/local/include/wcsp"
+#endif
+#ifndef WCSP_LDLIBS
+#define WCSP_LDLIBS "-lmicrohttpd -lnettle"
+#endif
+#ifndef WCSP_CC
+#define WCSP_CC "cc"
+#endif
+
+enum { EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_TESTS, EXIT_TOOLCHAIN };
+
+static const char usage[] =
+	"usage: wcspc build POLICY.wcsp [-o BINARY] [--static] [--cc CC]   policy -> server binary\n"
+	"       wcspc emit  POLICY.wcsp [-o FILE.c]                        policy -> C tables only\n"
+	"       wcspc check POLICY.wcsp [-q]                               diagnostics only\n"
+	"       wcspc config POLICY.wcsp [--app KEY]                       the derived restClientConfig\n"
+	"       wcspc --version | --help\n"
+	"options for every command: -Werror (warnings are errors), -q (errors only)\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("wcspc: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n(wcspc --help for usage)\n", stderr);
+	return EXIT_USAGE;
+}
+
+typedef struct opts {
+	const char *cmd, *policy, *out, *app, *cc;
+	int is_static;
+} opts;
+
+/* Parse, check and lower. Returns 0 with *l filled, or EXIT_POLICY. */
+static int compile(const char *path, wpolicy *pol, lowered *l, int *lowered_ok)
+{
+	*lowered_ok = 0;
+	if (frontend_parse(pol, path) < 0) {
+		diag_summary();
+		return EXIT_POLICY;
+	}
+	check_policy(pol);
+	if (!diag_nerrors && lower_policy(pol, path, l) == 0 && !diag_nerrors)
+		*lowered_ok = 1;
+	else if (!*lowered_ok && l->pol.abi)
+		*lowered_ok = 2;        /* lowered, but with errors: free it */
+	diag_summary();
+	return *lowered_ok == 1 ? EXIT_OK : EXIT_POLICY;
+}
+
+static int run(char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "wcspc: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+static int build(const opts *o, const lowered *l)
+{
+	char tmp[] = "/tmp/wcspc-XXXXXX.c";
+	int fd = mkstemps(tmp, 2);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		fprintf(stderr, "wcspc: cannot create a temporary file: %s\n", strerror(errno));
+		return EXIT_TOOLCHAIN;
+	}
+	emit_c(l, f);
+	if (fclose(f)) {
+		fprintf(stderr, "wcspc: cannot write %s: %s\n", tmp, strerror(errno));
+		unlink(tmp);
+		return EXIT_TOOLCHAIN;
+	}
+
+	char out[4096];
+	if (o->out)
+		snprintf(out, sizeof out, "%s", o->out);
+	else {
+		const char *base = strrchr(o->policy, '/') ? strrchr(o->policy, '/') + 1 : o->policy;
+		size_t n = strlen(base);
+		if (n > 5 && !strcmp(base + n - 5, ".wcsp"))
+			n -= 5;
+		snprintf(out, sizeof out, "%.*s", (int)n, base);
+	}
+	const char *rt = env_or("WCSP_RUNTIME_DIR", WCSP_RT_DIR);
+	char inc[4200], mainobj[4200], lib[4200];
+	snprintf(inc, sizeof inc, "-I%s", env_or("WCSP_INCLUDE_DIR", WCSP_RT_INC));
+	snprintf(mainobj, sizeof mainobj, "%s/wcsp_main.o", rt);
+	snprintf(lib, sizeof lib, "%s/libwcsprt.a", rt);
+
+	char *argv[64];
+	int n = 0;
+	char ldlibs[] = WCSP_LDLIBS;
+	argv[n++] = (char *)(o->cc ? o->cc : env_or("CC", WCSP_CC));
+	char *fixed[] = { "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-s", inc, "-o", out,
+		tmp, mainobj, lib };
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		argv[n++] = fixed[i];
+	for (char *t = strtok(ldlibs, " "); t && n < 56; t = strtok(NULL, " "))
+		argv[n++] = t;
+	argv[n++] = "-lpthread";
+	argv[n++] = "-lm";
+	if (o->is_static)
+		argv[n++] = "-static";
+	argv[n] = NULL;
+	int rc = run(argv);
+	unlink(tmp);
+	if (rc != 0) {
+		fprintf(stderr, "wcspc: the C toolchain failed (%s exited %d)\n", argv[0], rc);
+		return EXIT_TOOLCHAIN;
+	}
+	struct stat st;
+	if (stat(out, &st) == 0)
+		fprintf(stderr, "wcspc: built %s (%lld bytes, stripped)\n", out, (long long)st.st_size);
+	return EXIT_OK;
+}
+
+static int covered_methods(const wpolicy *p)
+{
+	int n = 0;
+	for (int m = 0; m < sema_nmethods(p); m++)
+		for (int i = 0; i < p->blocks.n; i++)
+			if (sema_covers(p, p->blocks.v[i], m)) {
+				n++;
+				break;
+			}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	opts o = { 0 };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--version")) {
+			printf("wcspc %s (table ABI %u)\n", WCSPC_VERSION, WCSP_ABI_VERSION);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-Werror")) {
+			diag_werror = 1;
+		} else if (!strcmp(a, "-q")) {
+			diag_quiet = 1;
+		} else if (!strcmp(a, "--static")) {
+			o.is_static = 1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--app") || !strcmp(a, "--cc")) {
+			if (i + 1 == argc)
+				return usage_error("%s needs a value", a);
+			const char **slot = a[1] == 'o' ? &o.out : a[2] == 'a' ? &o.app : &o.cc;
+			*slot = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else if (!o.cmd) {
+			o.cmd = a;
+		} else if (!o.policy) {
+			o.policy = a;
+		} else {
+			return usage_error("unexpected argument '%s'", a);
+		}
+	}
+	if (!o.cmd)
+		return usage_error("%s", "no command given");
+	static const char *const cmds[] = { "build", "emit", "check", "config" };
+	int known = 0;
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+		known |= !strcmp(o.cmd, cmds[i]);
+	if (!known)
+		return usage_error("unknown command '%s'", o.cmd);
+	if (!o.policy)
+		return usage_error("%s needs a policy file", o.cmd);
+	if (o.out && strcmp(o.cmd, "build") && strcmp(o.cmd, "emit"))
+		return usage_error("-o goes with build and emit, not %s", o.cmd);
+	if (o.app && strcmp(o.cmd, "config"))
+		return usage_error("--app goes with config, not %s", o.cmd);
+
+	wpolicy pol = { 0 };
+	lowered l = { 0 };
+	int ok;
+	int rc = compile(o.policy, &pol, &l, &ok);
+	if (rc == EXIT_OK) {
+		if (!strcmp(o.cmd, "check")) {
+			if (!diag_quiet)
+				printf("%s: OK (%d methods, %u rules, %d sets)\n", o.policy,
+				       covered_methods(&pol), l.pol.nrules + l.pol.noverrides, pol.sets.n);
+		} else if (!strcmp(o.cmd, "config")) {
+			wcsp_str rcc = lower_rcc(&l, o.app);
+			printf("%s\n", rcc.n ? rcc.s : "{}");
+		} else if (!strcmp(o.cmd, "emit")) {
+			FILE *f = o.out ? fopen(o.out, "w") : stdout;
+			if (!f) {
+				fprintf(stderr, "wcspc: cannot write %s: %s\n", o.out, strerror(errno));
+				rc = EXIT_USAGE;
+			} else {
+				emit_c(&l, f);
+				if ((f != stdout ? fclose(f) : fflush(f)) != 0) {
+					fprintf(stderr, "wcspc: cannot write %s: %s\n", o.out ? o.out : "stdout", strerror(errno));
+					rc = EXIT_USAGE;
+				}
+			}
+		} else {
+			rc = build(&o, &l);
+		}
+	}
+	if (ok)
+		lower_free(&l);
+	ast_free_policy(&pol);
+	src_free_all();
+	return rc;
+}

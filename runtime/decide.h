@@ -1,0 +1,61 @@
+/*
+ * decide.h -- the one decision entry point. The server, `--eval`, `wcspc test` and the fuzz
+ * targets all call wcsp_decide(); it knows nothing of HTTP (transport checks such as the
+ * signature and the caller allowlist live in the server).
+ */
+#ifndef WCSP_DECIDE_H
+#define WCSP_DECIDE_H
+
+#include <stddef.h>
+#include "wcsp_abi.h"
+#include "json.h"
+#include "splice.h"
+
+enum wcsp_decision {
+	WCSP_D_ALLOW,   /* 200, the request echoed with overrides spliced in */
+	WCSP_D_DENY,    /* a deny rule decided: its status and JSON body */
+	WCSP_D_ECHO,    /* the method is not in the policy: 200, the body unchanged */
+	WCSP_D_BAD      /* the body is not one valid JSON object: 400 */
+};
+
+typedef struct wcsp_reply {
+	int status;
+	enum wcsp_decision decision;
+	const char *body;      /* the reply bytes: the request itself, a rule's body, or owned */
+	size_t len;
+	char *owned;           /* malloc'd reply body when spliced, else NULL */
+	const char *rule;      /* "file:line" of the deciding rule, or NULL (default allow, echo) */
+	const char *reason;    /* short reason for deny/bad, else NULL */
+	char app[64];          /* the request's appKey, decoded, cut to fit; "" when absent */
+} wcsp_reply;
+
+/* Scratch state reused across calls (one per thread): the JSON document and buffers. */
+typedef struct wcsp_ctx {
+	wj_doc doc;
+	sp_state splice;
+	sp_edit *edits;
+	size_t *eoff;           /* per edit: offset of its rendered template in tbuf */
+	int capedits;
+	char *scratch;          /* decoded strings and set keys of the current predicate */
+	size_t scratch_cap;
+	char *tbuf;             /* rendered template values of the current request */
+	size_t ntbuf, captbuf;
+	const char *force_app;  /* --eval --app KEY: decide as this appKey, not the body's */
+	size_t force_app_len;
+} wcsp_ctx;
+
+void wcsp_ctx_init(wcsp_ctx *c);
+void wcsp_ctx_free(wcsp_ctx *c);
+
+/* Decide one request. method is the last URL path segment. Returns r->status.
+ * The reply may point into body: keep body alive until the reply is sent. */
+int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t mlen,
+		const char *body, size_t len, wcsp_reply *r);
+
+/* Release r->owned. */
+void wcsp_reply_free(wcsp_reply *r);
+
+/* The method's index in p->methods, or WCSP_NONE. */
+uint32_t wcsp_find_method(const wcsp_policy *p, const char *m, size_t n);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * splice.c -- reply splicing.
+ *
+ * The edits become a patch tree keyed by field names (sp_node). Walking it against the
+ * request's object tree yields pieces: a field that exists gets its value's byte span
+ * replaced; a field that does not gets `"key":value` inserted before its object's closing
+ * brace (a missing parent object is created whole, `"custom":{"role":"x"}`). A field that
+ * exists but is not an object where the path must go deeper is replaced by a new object.
+ * Pieces never overlap (a replaced value is not descended into), so sorting them by
+ * position and copying the bytes between them gives the reply.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "splice.h"
+
+void sp_init(sp_state *s) { memset(s, 0, sizeof *s); }
+
+void sp_free(sp_state *s)
+{
+	free(s->node);
+	free(s->piece);
+	free(s->text);
+	memset(s, 0, sizeof *s);
+}
+
+static int grow(void **p, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	int c = *cap ? *cap * 2 : 16;
+	void *q = realloc(*p, (size_t)c * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static int put(sp_state *s, const char *t, size_t n)
+{
+	if (s->ntext + n > s->captext) {
+		size_t c = (s->ntext + n) * 2 + 64;
+		char *q = realloc(s->text, c);
+		if (!q)
+			return -1;
+		s->text = q;
+		s->captext = c;
+	}
+	memcpy(s->text + s->ntext, t, n);
+	s->ntext += n;
+	return 0;
+}
+
+int sp_text_json(sp_state *s, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)str[i];
+		char e[6] = { '\\', (char)c };
+		size_t k = 2;
+		if (c == '\n') e[1] = 'n';
+		else if (c == '\r') e[1] = 'r';
+		else if (c == '\t') e[1] = 't';
+		else if (c < 0x20) { e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15]; k = 6; }
+		else if (c != '"' && c != '\\') { e[0] = (char)c; k = 1; }
+		if (put(s, e, k))
+			return -1;
+	}
+	return 0;
+}
+
+static int new_node(sp_state *s, const wcsp_str *seg)
+{
+	if (grow((void **)&s->node, s->nnode, &s->capnode, sizeof *s->node))
+		return -1;
+	s->node[s->nnode] = (sp_node){ seg, -1, -1, -1, 0 };
+	return s->nnode++;
+}
+
+static int child(sp_state *s, int parent, const wcsp_str *seg)
+{
+	for (int c = s->node[parent].child; c >= 0; c = s->node[c].next)
+		if (s->node[c].seg->n == seg->n && !memcmp(s->node[c].seg->s, seg->s, seg->n))
+			return c;
+	int c = new_node(s, seg);
+	if (c < 0)
+		return -1;
+	s->node[c].next = s->node[parent].child;   /* reversed; fixed by the serialiser order */
+	s->node[parent].child = c;
+	return c;
+}
+
+static int build(sp_state *s, const sp_edit *e, int n)
+{
+	s->nnode = 0;
+	if (new_node(s, NULL) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		int at = 0;
+		for (uint32_t k = 0; k < e[i].nseg; k++) {
+			if (s->node[at].edit >= 0) {        /* an earlier edit wrote a value here */
+				s->node[at].edit = -1;
+				s->node[at].fresh = 1;
+			}
+			if ((at = child(s, at, &e[i].seg[k])) < 0)
+				return -1;
+		}
+		s->node[at].edit = i;                     /* the last write wins ... */
+		s->node[at].child = -1;                   /* ... over deeper earlier ones too */
+		s->node[at].fresh = 0;
+	}
+	return 0;
+}
+
+/* Children were prepended; emit them in insertion order by recursing on the list tail. */
+static int ser_members(sp_state *s, const sp_edit *e, int c, int *first);
+
+static int ser_value(sp_state *s, const sp_edit *e, int nd)
+{
+	if (s->node[nd].edit >= 0)
+		return put(s, e[s->node[nd].edit].text, e[s->node[nd].edit].len);
+	int first = 1;
+	return put(s, "{", 1) || ser_members(s, e, s->node[nd].child, &first) || put(s, "}", 1);
+}
+
+static int ser_member(sp_state *s, const sp_edit *e, int c, int *first)
+{
+	int r = (*first ? 0 : put(s, ",", 1)) || put(s, "\"", 1) ||
+		sp_text_json(s, s->node[c].seg->s, s->node[c].seg->n) || put(s, "\":", 2) ||
+		ser_value(s, e, c);
+	*first = 0;
+	return r;
+}
+
+static int ser_members(sp_state *s, const sp_edit *e, int c, int *first)
+{
+	if (c < 0)
+		return 0;
+	return ser_members(s, e, s->node[c].next, first) || ser_member(s, e, c, first);
+}
+
+static int piece(sp_state *s, size_t at, size_t end, size_t off)
+{
+	if (grow((void **)&s->piece, s->npiece, &s->cappiece, sizeof *s->piece))
+		return -1;
+	s->piece[s->npiece++] = (sp_piece){ at, end, off, s->ntext - off };
+	return 0;
+}
+
+static int walk(sp_state *s, const wj_doc *d, const sp_edit *e, int nd, int obj);
+
+/* Child c of an object token obj: replace, descend, or queue for insertion. */
+static int visit(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj, int *nins)
+{
+	if (s->node[c].next >= 0 && visit(s, d, e, s->node[c].next, obj, nins))
+		return -1;
+	int t = wj_get(d, obj, s->node[c].seg->s, s->node[c].seg->n);
+	if (t < 0)
+		return (*nins)++, 0;
+	if (s->node[c].edit < 0 && !s->node[c].fresh && wj_kind(d, t) == WJ_OBJECT)
+		return walk(s, d, e, c, t);
+	size_t a, b, off = s->ntext;
+	wj_span(d, t, &a, &b);
+	return ser_value(s, e, c) || piece(s, a, b, off);
+}
+
+static int insert_missing(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj, int *first)
+{
+	if (c < 0)
+		return 0;
+	if (insert_missing(s, d, e, s->node[c].next, obj, first))
+		return -1;
+	if (wj_get(d, obj, s->node[c].seg->s, s->node[c].seg->n) >= 0)
+		return 0;
+	return ser_member(s, e, c, first);
+}
+
+static int walk(sp_state *s, const wj_doc *d, const sp_edit *e, int nd, int obj)
+{
+	int nins = 0;
+	if (s->node[nd].child >= 0 && visit(s, d, e, s->node[nd].child, obj, &nins))
+		return -1;
+	if (!nins)
+		return 0;
+	size_t off = s->ntext, close = (size_t)d->tok[obj].end - 1;
+	int first = d->tok[obj].size == 0;
+	return insert_missing(s, d, e, s->node[nd].child, obj, &first) || piece(s, close, close, off);
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const sp_piece *x = a, *y = b;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, char **out, size_t *outlen)
+{
+	s->npiece = 0;
+	s->ntext = 0;
+	if (build(s, e, n) || walk(s, d, e, 0, 0))
+		return -1;
+	qsort(s->piece, (size_t)s->npiece, sizeof *s->piece, by_position);
+	size_t total = d->len;
+	for (int i = 0; i < s->npiece; i++)
+		total += s->piece[i].text_len - (s->piece[i].end - s->piece[i].at);
+	char *o = malloc(total ? total : 1);
+	if (!o)
+		return -1;
+	size_t at = 0, w = 0;
+	for (int i = 0; i < s->npiece; i++) {
+		const sp_piece *p = &s->piece[i];
+		memcpy(o + w, d->buf + at, p->at - at);
+		w += p->at - at;
+		memcpy(o + w, s->text + p->text_off, p->text_len);
+		w += p->text_len;
+		at = p->end;
+	}
+	memcpy(o + w, d->buf + at, d->len - at);
+	w += d->len - at;
+	*out = o;
+	*outlen = w;
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * splice.h -- the reply to an allowed request: the request's own bytes with only the
+ * overridden fields replaced or inserted. Untouched JSON is never re-serialised.
+ */
+#ifndef WCSP_SPLICE_H
+#define WCSP_SPLICE_H
+
+#include <stddef.h>
+#include "json.h"
+#include "wcsp_abi.h"
+
+/* One field to write: the path, and the JSON text of its new value. */
+typedef struct sp_edit {
+	const wcsp_str *seg;
+	uint32_t nseg;
+	const char *text;
+	size_t len;
+} sp_edit;
+
+/* A node of the patch tree built from the edits (file order, the last write wins). */
+typedef struct sp_node {
+	const wcsp_str *seg;     /* key; the root has none */
+	int child, next;         /* first child, next sibling; -1 ends */
+	int edit;                /* leaf: index of the edit whose value lands here; -1 interior */
+	int fresh;               /* interior replacing a value an earlier, shorter edit wrote */
+} sp_node;
+
+typedef struct sp_piece {
+	size_t at, end;          /* request bytes [at, end) are replaced (at == end: insertion) */
+	size_t text_off, text_len;
+} sp_piece;
+
+typedef struct sp_state {
+	sp_node *node;
+	int nnode, capnode;
+	sp_piece *piece;
+	int npiece, cappiece;
+	char *text;              /* inserted or replacing text, pieces point in by offset */
+	size_t ntext, captext;
+} sp_state;
+
+void sp_init(sp_state *s);
+void sp_free(sp_state *s);
+
+/* The request d->buf with edits applied, in a fresh malloc'd buffer. 0, or -1 out of memory. */
+int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, char **out, size_t *outlen);
+
+/* s[0..n) as JSON string content (no quotes). Appends to the state's text buffer. */
+int sp_text_json(sp_state *s, const char *str, size_t n);
+
+#endif

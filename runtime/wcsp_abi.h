@@ -1,0 +1,175 @@
+/*
+ * wcsp_abi.h -- the table ABI: the one header the compiler and the runtime share.
+ *
+ * wcspc lowers a policy into a `wcsp_policy` (compiler/lower.c) and either prints it as
+ * static const C (compiler/emit.c) or evaluates it in process (`wcspc test`). The runtime
+ * (runtime/decide.c) only ever reads these tables; it never sees the AST.
+ *
+ * All indexes are uint32_t into the arrays of the same policy. WCSP_NONE marks "no entry".
+ * Strings are (pointer, length) pairs: policy strings are decoded JSON and may hold NUL.
+ *
+ * Layout, from the request inwards:
+ *
+ *   methods[]   sorted by name (memcmp order, shorter first on a tie): the methods some
+ *               block covers, plus "connect" always. Binary search gives the method index m.
+ *   apps[]      sorted by appKey; apps[napps] (one past the end) is the row for requests
+ *               whose appKey names no `app` block: it holds the blocks outside any app.
+ *   app.chains  [nmethods] rows, one per method: the rules and overrides that cover
+ *               (app, method), already in file order. Evaluation walks one row, nothing else.
+ *   rules[]     allow/deny statements; overrides[]: override statements. Each carries its
+ *               guard (a cond index) and its source location "file:line".
+ *   conds[]     a tree of condition nodes (children before parents is not guaranteed).
+ *   paths[]     field paths: arrays of decoded key segments.
+ *   values[]    constants and field references used by predicates and overrides.
+ *   sets[]      sorted canonical keys (see wcsp_set) for O(log n) membership.
+ *   app.rcc     the JSON text of the restClientConfig the connect reply of that app carries
+ *               (empty: the app covers no method besides connect; connect is a pure echo).
+ */
+#ifndef WCSP_ABI_H
+#define WCSP_ABI_H
+
+#include <stdint.h>
+
+#define WCSP_ABI_VERSION 1u
+#define WCSP_NONE 0xffffffffu
+
+typedef struct wcsp_str {
+	const char *s;
+	uint32_t n;
+} wcsp_str;
+
+/* A field path: nseg decoded key segments, `custom."user-id"` -> {"custom", "user-id"}. */
+typedef struct wcsp_path {
+	const wcsp_str *seg;
+	uint32_t nseg;
+} wcsp_path;
+
+enum wcsp_value_kind {
+	WCSP_V_STRING,   /* str: decoded text; json: its JSON encoding with quotes */
+	WCSP_V_NUMBER,   /* num: value; json: the JSON text as written */
+	WCSP_V_TRUE,     /* json: true */
+	WCSP_V_FALSE,    /* json: false */
+	WCSP_V_NULL,     /* json: null */
+	WCSP_V_PATH,     /* path: a request field (raw JSON copied for overrides) */
+	WCSP_V_TEMPLATE  /* parts[part_first .. +nparts]: a string with ${path} interpolations */
+};
+
+typedef struct wcsp_value {
+	uint8_t kind;
+	double num;
+	wcsp_str str;
+	wcsp_str json;
+	uint32_t path;
+	uint32_t part_first, nparts;
+} wcsp_value;
+
+/* One piece of a template: literal text (already JSON-escaped, no quotes) or a field. */
+typedef struct wcsp_tpart {
+	uint32_t path;   /* WCSP_NONE: literal */
+	wcsp_str lit;
+} wcsp_tpart;
+
+enum wcsp_cond_op {
+	WCSP_C_AND,     /* a, b: conds */
+	WCSP_C_OR,      /* a, b: conds */
+	WCSP_C_NOT,     /* a: cond */
+	WCSP_C_EQ,      /* a: path, b: value */
+	WCSP_C_NE,      /* a: path, b: value; false when either side is missing */
+	WCSP_C_LT,      /* a: path, b: value (a number) */
+	WCSP_C_LE,
+	WCSP_C_GT,
+	WCSP_C_GE,
+	WCSP_C_GLOB,    /* a: path, b: value (a string pattern: '*' any run, '?' one char) */
+	WCSP_C_IN,      /* a: path, b: set */
+	WCSP_C_EXISTS   /* a: path */
+};
+
+typedef struct wcsp_cond {
+	uint8_t op;
+	uint32_t a, b;
+} wcsp_cond;
+
+/*
+ * A set: n canonical keys sorted by (memcmp over the shorter length, then length).
+ * Canonical key of a JSON value: 's' + decoded string bytes; 'n' + "%.17g" of the number
+ * (-0 written as 0); "t", "f", "z" for true, false, null.
+ */
+typedef struct wcsp_set {
+	const wcsp_str *keys;
+	uint32_t n;
+} wcsp_set;
+
+enum wcsp_rule_kind { WCSP_R_ALLOW, WCSP_R_DENY };
+
+typedef struct wcsp_rule {
+	uint8_t kind;
+	uint16_t status;     /* deny: 400..599; allow: 200 */
+	uint32_t cond;       /* WCSP_NONE: unconditional */
+	wcsp_str body;       /* deny: the JSON reply body, {"error":"denied","reason":...} */
+	const char *loc;     /* "file:line" */
+} wcsp_rule;
+
+typedef struct wcsp_override {
+	uint32_t path;       /* the field written */
+	uint32_t value;      /* what is written */
+	uint32_t cond;       /* WCSP_NONE: unconditional */
+	const char *loc;
+} wcsp_override;
+
+/* The rules and overrides that cover one (app, method): index ranges into chain_items. */
+typedef struct wcsp_chain {
+	uint32_t rule_first, nrules;  /* chain_items[rule_first ..]: indexes into rules[] */
+	uint32_t ovr_first, novr;     /* chain_items[ovr_first ..]: indexes into overrides[] */
+} wcsp_chain;
+
+typedef struct wcsp_app {
+	wcsp_str key;                 /* appKey; the default row has n == 0 */
+	const wcsp_chain *chains;     /* [nmethods] */
+	wcsp_str rcc;                 /* restClientConfig JSON object text, or n == 0 */
+} wcsp_app;
+
+enum wcsp_method_type {
+	WCSP_MT_CONNECT, WCSP_MT_DIRECT, WCSP_MT_EVENT, WCSP_MT_INCOMING, WCSP_MT_CUSTOM
+};
+
+/* One allowed caller range for `accept from`: 16 address bytes (IPv4 as ::ffff:a.b.c.d). */
+typedef struct wcsp_cidr {
+	uint8_t addr[16];
+	uint8_t prefix;               /* 0..128, counted on the 16-byte form */
+} wcsp_cidr;
+
+typedef struct wcsp_policy {
+	uint32_t abi;                 /* WCSP_ABI_VERSION */
+	const char *name;             /* `policy "..."`, or the file name */
+	const char *source;           /* the policy file as given to wcspc */
+	const char *hash;             /* sha256 hex of every input byte, in read order */
+
+	const wcsp_str *methods;      /* [nmethods], sorted */
+	const uint8_t *method_types;  /* [nmethods], enum wcsp_method_type */
+	uint32_t nmethods;
+	uint32_t connect;             /* index of "connect" in methods[] */
+
+	const wcsp_app *apps;         /* [napps + 1], sorted, default row last */
+	uint32_t napps;
+
+	const wcsp_rule *rules;
+	uint32_t nrules;
+	const wcsp_override *overrides;
+	uint32_t noverrides;
+	const uint32_t *chain_items;
+	const wcsp_cond *conds;
+	const wcsp_path *paths;
+	const wcsp_value *values;
+	const wcsp_tpart *tparts;
+	const wcsp_set *sets;
+	uint32_t nsets;
+
+	uint8_t require_signature;
+	const wcsp_cidr *accept;      /* [naccept]; naccept == 0: every caller */
+	uint32_t naccept;
+} wcsp_policy;
+
+/* The symbol generated code defines and the server's main() reads. */
+extern const wcsp_policy wcsp_compiled_policy;
+
+#endif
