@@ -239,6 +239,7 @@ void check_policy(wpolicy *p)
 				diag(DIAG_ERROR, p->sets.v[i]->loc, "set '%s' is already defined (%s:%d)",
 				     p->sets.v[i]->name.s, src_get(p->sets.v[j]->loc.file)->name,
 				     p->sets.v[j]->loc.line);
+				p->sets.v[i]->used = 1;     /* one message is enough */
 				break;
 			}
 	for (int i = 0; i < p->sets.n; i++)

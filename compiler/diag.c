@@ -1,6 +1,10 @@
 /*
  * diag.c -- GNU-form diagnostics: `file:line:col: error: message`, the source line, and a
  * caret run `^~~~` under the span. Included files get an `in file included from` chain.
+ *
+ * Diagnostics are collected while the parser and the checks run (they find problems in
+ * different orders) and printed by diag_summary() sorted by file, line and column, each
+ * file in read order; ties keep the order they were found in.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,13 +40,67 @@ void src_free_all(void)
 
 static const char *const sev_name[] = { "error", "warning", "note" };
 
+typedef struct record {
+	int file, line, col, seq;
+	char *text;
+	size_t len;
+} record;
+
+static record *recs;
+static int nrecs, caprecs;
+static FILE *out;          /* the record being written */
+static char *out_text;
+static size_t out_len;
+
+static void begin(wloc at)
+{
+	out = open_memstream(&out_text, &out_len);
+	if (!out) { perror("wcspc"); exit(1); }
+	if (nrecs == caprecs) {
+		caprecs = caprecs ? caprecs * 2 : 16;
+		recs = realloc(recs, (size_t)caprecs * sizeof *recs);
+		if (!recs) { perror("wcspc"); exit(1); }
+	}
+	recs[nrecs] = (record){ at.file, at.line, at.col, nrecs, NULL, 0 };
+}
+
+static void end(void)
+{
+	fclose(out);
+	recs[nrecs].text = out_text;
+	recs[nrecs].len = out_len;
+	nrecs++;
+	out = NULL;
+}
+
+static int by_place(const void *a, const void *b)
+{
+	const record *x = a, *y = b;
+	if (x->file != y->file) return x->file < y->file ? -1 : 1;
+	if (x->line != y->line) return x->line < y->line ? -1 : 1;
+	if (x->col != y->col) return x->col < y->col ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void diag_flush(void)
+{
+	qsort(recs, (size_t)nrecs, sizeof *recs, by_place);
+	for (int i = 0; i < nrecs; i++) {
+		fwrite(recs[i].text, 1, recs[i].len, stderr);
+		free(recs[i].text);
+	}
+	free(recs);
+	recs = NULL;
+	nrecs = caprecs = 0;
+}
+
 static void include_chain(const wsrc *s)
 {
 	if (!s || s->from.file < 0)
 		return;
 	const wsrc *up = src_get(s->from.file);
 	include_chain(up);
-	fprintf(stderr, "in file included from %s:%d:\n", up->name, s->from.line);
+	fprintf(out, "in file included from %s:%d:\n", up->name, s->from.line);
 }
 
 /* Print line `line` of s and a caret run from col to (last_col or end of that line). */
@@ -58,17 +116,17 @@ static void quote(const wsrc *s, wloc at)
 	int width = (int)(eol - p);
 	if (width > 0 && p[width - 1] == '\r')
 		width--;
-	fprintf(stderr, "%.*s\n", width, p);
+	fprintf(out, "%.*s\n", width, p);
 	int c0 = at.col - 1, c1 = at.last_line == at.line ? at.last_col - 1 : width;
 	if (c0 > width) c0 = width;
 	if (c1 > width) c1 = width;
 	if (c1 <= c0) c1 = c0 + 1;
 	for (int i = 0; i < c0; i++)
-		fputc(p[i] == '\t' ? '\t' : ' ', stderr);
-	fputc('^', stderr);
+		fputc(p[i] == '\t' ? '\t' : ' ', out);
+	fputc('^', out);
 	for (int i = c0 + 1; i < c1; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
+		fputc('~', out);
+	fputc('\n', out);
 }
 
 static int count(enum diag_sev sev)
@@ -87,35 +145,40 @@ void diag(enum diag_sev sev, wloc at, const char *fmt, ...)
 	if (!count(sev))
 		return;
 	const wsrc *s = src_get(at.file);
+	begin(at);
 	include_chain(s);
 	if (s)
-		fprintf(stderr, "%s:%d:%d: ", s->name, at.line, at.col);
-	fprintf(stderr, "%s: ", sev == DIAG_WARNING && diag_werror ? "error" : sev_name[sev]);
+		fprintf(out, "%s:%d:%d: ", s->name, at.line, at.col);
+	fprintf(out, "%s: ", sev == DIAG_WARNING && diag_werror ? "error" : sev_name[sev]);
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(out, fmt, ap);
 	va_end(ap);
 	if (sev == DIAG_WARNING && diag_werror)
-		fputs(" [-Werror]", stderr);
-	fputc('\n', stderr);
+		fputs(" [-Werror]", out);
+	fputc('\n', out);
 	if (s && s->is_policy && at.line > 0)
 		quote(s, at);
+	end();
 }
 
 void diag_plain(enum diag_sev sev, const char *fmt, ...)
 {
 	if (!count(sev))
 		return;
-	fprintf(stderr, "wcspc: %s: ", sev_name[sev]);
+	begin((wloc){ .file = -1 });
+	fprintf(out, "wcspc: %s: ", sev_name[sev]);
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(out, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', out);
+	end();
 }
 
 void diag_summary(void)
 {
+	diag_flush();
 	int e = diag_nerrors, w = diag_nwarnings;
 	if (!e && !w)
 		return;

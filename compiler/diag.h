@@ -39,7 +39,9 @@ void src_free_all(void);
 void diag(enum diag_sev sev, wloc at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_plain(enum diag_sev sev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "N errors, M warnings" on stderr when any were reported. */
+/* Print the collected diagnostics, sorted by place. */
+void diag_flush(void);
+/* Flush, then "N errors, M warnings" on stderr when any were reported. */
 void diag_summary(void);
 
 #endif

@@ -24,6 +24,8 @@ typedef struct lexstate {
 	int file;
 	int line, col;
 	int prev;               /* previous token kind: `from` after `accept` starts addresses */
+	wloc prev_end;          /* the last token returned (the parser's lookahead) */
+	wloc before_end;        /* the one before it: a missing ';' is reported after it */
 	wloc str_start;
 	char *buf;
 	size_t len, cap;

@@ -8,7 +8,7 @@
  * (true false null); later segments may be any keyword; a quoted segment may be any key.
  */
 %define api.pure full
-%define parse.error detailed
+%define parse.error custom
 %define parse.lac full
 %define api.location.type {wloc}
 %locations
@@ -26,6 +26,7 @@ typedef void *yyscan_t;
 
 %code provides {
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
+lexstate *yyget_extra(yyscan_t scanner);
 #define YYLLOC_DEFAULT(Cur, Rhs, N) do { \
 	if (N) { \
 		(Cur).file = YYRHSLOC(Rhs, 1).file; \
@@ -42,6 +43,7 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 }
 
 %code {
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -377,3 +379,64 @@ name
 	;
 
 %%
+
+/* A token as a message names it: keywords and punctuation quoted, classes with an article. */
+static const char *spell(yysymbol_kind_t k, char *buf, size_t n)
+{
+	static const char *const classes[][2] = {
+		{ "end of file", "the end of the file" }, { "identifier", "a name" },
+		{ "string", "a string" }, { "number", "a number" }, { "address", "an address" },
+		{ "invalid token", "an invalid token" },
+	};
+	const char *name = yysymbol_name(k);
+	for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+		if (!strcmp(name, classes[i][0]))
+			return classes[i][1];
+	if (name[0] == '\'')
+		return name;
+	snprintf(buf, n, "'%s'", name);
+	return buf;
+}
+
+/*
+ * Syntax errors: "unexpected X, expected A, B or C". When a ';' would have ended the
+ * statement and the offending token starts a new line, the error points just past the
+ * previous token instead: the usual mistake is a missing ';' at the end of a line.
+ */
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pctx *px)
+{
+	(void)px;
+	enum { MAX = 64, LIST = 5 };
+	yysymbol_kind_t exp[MAX];
+	int n = yypcontext_expected_tokens(ctx, exp, MAX);
+	yysymbol_kind_t got = yypcontext_token(ctx);
+	wloc at = *yypcontext_location(ctx);
+	const lexstate *ls = yyget_extra(scanner);
+	char b1[64], b2[64];
+	int semi = 0, value = 0;
+	for (int i = 0; i < n; i++) {
+		semi |= !strcmp(yysymbol_name(exp[i]), "';'");
+		value |= exp[i] == YYSYMBOL_TOK_NUMBER;
+	}
+	if (got == YYSYMBOL_YYerror)
+		return 0;       /* the lexer has reported it */
+	if (semi && ls->before_end.line && ls->before_end.last_line < at.line) {
+		wloc end = ls->before_end;
+		end.line = end.last_line;
+		end.col = end.last_col;
+		end.last_col = end.col + 1;
+		diag(DIAG_ERROR, end, "expected ';' at the end of the statement");
+		return 0;
+	}
+	char msg[512];
+	int len = snprintf(msg, sizeof msg, "unexpected %s", spell(got, b1, sizeof b1));
+	if (value)
+		snprintf(msg + len, sizeof msg - (size_t)len, ", expected a value (a string, a number, "
+			 "true, false, null or a field)");
+	else if (n > 0 && n <= LIST)
+		for (int i = 0; i < n && len < (int)sizeof msg; i++)
+			len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i == 0 ? ", expected "
+					: i == n - 1 ? " or " : ", ", spell(exp[i], b2, sizeof b2));
+	diag(DIAG_ERROR, at, "%s", msg);
+	return 0;
+}

@@ -216,9 +216,11 @@ int main(int argc, char **argv)
 	int rc = compile(o.policy, &pol, &l, &ok);
 	if (rc == EXIT_OK) {
 		if (!strcmp(o.cmd, "check")) {
+			int nm = covered_methods(&pol), ns = pol.sets.n;
+			unsigned nr = l.pol.nrules + l.pol.noverrides;
 			if (!diag_quiet)
-				printf("%s: OK (%d methods, %u rules, %d sets)\n", o.policy,
-				       covered_methods(&pol), l.pol.nrules + l.pol.noverrides, pol.sets.n);
+				printf("%s: OK (%d method%s, %u rule%s, %d set%s)\n", o.policy, nm,
+				       nm == 1 ? "" : "s", nr, nr == 1 ? "" : "s", ns, ns == 1 ? "" : "s");
 		} else if (!strcmp(o.cmd, "config")) {
 			wcsp_str rcc = lower_rcc(&l, o.app);
 			printf("%s\n", rcc.n ? rcc.s : "{}");
