@@ -28,8 +28,23 @@ CC_OBJ   = $(CC_SRC:%.c=$(B)/%.o) $(CC_GEN:%.c=%.o)
 RT_DIR  ?= $(abspath $(B))
 RT_INC  ?= $(abspath runtime)
 
-.PHONY: all clean test check-asan install
+.PHONY: all clean test tests run deps install
 all: $(B)/wcspc $(B)/libwcsprt.a $(B)/wcsp_main.o
+
+# The README's two commands. Each installs missing Debian packages first.
+PORT ?= 9277
+run: deps
+	$(MAKE) all
+	$(B)/wcspc build policies/echo.wcsp -o $(B)/echo
+	@echo "wcsp: POST http://127.0.0.1:$(PORT)/<any prefix>/<method>; Ctrl-C stops"
+	exec $(B)/echo --listen 127.0.0.1:$(PORT)
+
+test: deps
+	$(MAKE) tests
+	B=$(B) bash tests/run.sh
+
+deps:
+	@sh tools/deps.sh
 
 $(B)/%.o: %.c $(wildcard runtime/*.h compiler/*.h) | dirs
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@

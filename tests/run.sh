@@ -8,11 +8,21 @@ export B WCSPC="$PWD/$B/wcspc"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-group() {   # group NAME COMMAND...
-	echo "== $1"
-	"${@:2}" 2>&1 | tee -a "$log" | grep -E '^(FAIL|PASS)' | grep -v '^PASS' || true
-	# a group that dies without reporting is a failure of its own
-	if [ "${PIPESTATUS[0]}" -gt 1 ]; then echo "FAIL $1: exited ${PIPESTATUS[0]}" | tee -a "$log"; fi
+group() {   # group NAME COMMAND...: run one suite, keep its lines, show its failures
+	local out rc
+	out=$(mktemp)
+	"${@:2}" >"$out" 2>&1
+	rc=$?
+	local p f
+	p=$(grep -c '^PASS' "$out")
+	f=$(grep -c '^FAIL' "$out")
+	printf '%-16s %4d passed, %d failed\n' "$1" "$p" "$f"
+	grep -A8 '^FAIL' "$out" | grep -v '^PASS' | sed 's/^/    /'
+	cat "$out" >>"$log"
+	# a suite that dies without saying why, or runs nothing, is a failure of its own
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then echo "FAIL $1: exited $rc"; tail -5 "$out"; echo "FAIL $1: exited $rc" >>"$log"; fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "FAIL $1: ran no case"; echo "FAIL $1: ran no case" >>"$log"; fi
+	rm -f "$out"
 }
 
 for t in "$B"/tests/test_*; do

@@ -9,6 +9,3 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libwcsprt.a | dirs
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -o $@ $< $(B)/libwcsprt.a $(MHD_LIBS) $(NETTLE_LIBS) -lm
 
 tests: all $(UNIT_BIN)
-
-test: tests
-	B=$(B) bash tests/run.sh
