@@ -27,6 +27,10 @@ typedef struct lexstate {
 	wloc prev_end;          /* the last token returned (the parser's lookahead) */
 	wloc before_end;        /* the one before it: a missing ';' is reported after it */
 	wloc str_start;
+	size_t off;             /* bytes consumed so far */
+	size_t tok_start;       /* byte span of the last token (strings: from the quote) */
+	size_t str_off;
+	int keep_comments;      /* fmt: return comments as TOK_COMMENT */
 	char *buf;
 	size_t len, cap;
 } lexstate;

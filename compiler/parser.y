@@ -115,6 +115,7 @@ static wstr kw(const char *s) { return wstr_dup(s, strlen(s)); }
 
 %token <str> TOK_IDENT "identifier" TOK_STRING "string" TOK_ADDR "address"
 %token <num> TOK_NUMBER "number"
+%token TOK_COMMENT "comment"    /* only when formatting: the parser never sees one */
 %token TOK_EQ "==" TOK_NE "!=" TOK_LE "<=" TOK_GE ">="
 %token K_POLICY "policy" K_INCLUDE "include" K_SET "set" K_FILE "file" K_REQUIRE "require"
 %token K_ACCEPT "accept" K_FROM "from" K_APP "app" K_METHOD "method" K_DIRECT "direct"

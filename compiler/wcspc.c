@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "emit.h"
+#include "fmt.h"
 #include "frontend.h"
 #include "lower.h"
 
@@ -36,6 +37,7 @@ static const char usage[] =
 	"       wcspc emit  POLICY.wcsp [-o FILE.c]                        policy -> C tables only\n"
 	"       wcspc check POLICY.wcsp [-q]                               diagnostics only\n"
 	"       wcspc config POLICY.wcsp [--app KEY]                       the derived restClientConfig\n"
+	"       wcspc fmt   POLICY.wcsp [-w | --check]                     canonical formatting\n"
 	"       wcspc --version | --help\n"
 	"options for every command: -Werror (warnings are errors), -q (errors only)\n";
 
@@ -49,7 +51,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 typedef struct opts {
 	const char *cmd, *policy, *out, *app, *cc;
-	int is_static;
+	int is_static, write, check;
 } opts;
 
 /* Parse, check and lower. Returns 0 with *l filled, or EXIT_POLICY. */
@@ -151,6 +153,45 @@ static int build(const opts *o, const lowered *l)
 	return EXIT_OK;
 }
 
+/* wcspc fmt: the file must parse; its own text is laid out (includes are not followed). */
+static int format(const opts *o)
+{
+	wpolicy pol = { 0 };
+	int rc = EXIT_OK;
+	if (frontend_parse(&pol, o->policy) < 0 || diag_nerrors) {
+		diag_summary();
+		rc = EXIT_POLICY;
+		goto out;
+	}
+	diag_flush();           /* warnings of the parse, if any */
+	const wsrc *src = src_get(0);
+	char *text = fmt_source(src->text, src->len, 0);
+	if (!text) {
+		fprintf(stderr, "wcspc: cannot format %s\n", o->policy);
+		rc = EXIT_POLICY;
+		goto out;
+	}
+	int same = strlen(text) == src->len && !memcmp(text, src->text, src->len);
+	if (o->check) {
+		if (!same) {
+			fprintf(stderr, "%s: not formatted (wcspc fmt -w %s)\n", o->policy, o->policy);
+			rc = EXIT_POLICY;
+		}
+	} else if (o->write) {
+		FILE *f = same ? NULL : fopen(o->policy, "w");
+		if (!same && (!f || fputs(text, f) < 0 || fclose(f))) {
+			fprintf(stderr, "wcspc: cannot write %s: %s\n", o->policy, strerror(errno));
+			rc = EXIT_USAGE;
+		}
+	} else
+		fputs(text, stdout);
+	free(text);
+out:
+	ast_free_policy(&pol);
+	src_free_all();
+	return rc;
+}
+
 static int covered_methods(const wpolicy *p)
 {
 	int n = 0;
@@ -180,6 +221,10 @@ int main(int argc, char **argv)
 			diag_quiet = 1;
 		} else if (!strcmp(a, "--static")) {
 			o.is_static = 1;
+		} else if (!strcmp(a, "-w")) {
+			o.write = 1;
+		} else if (!strcmp(a, "--check")) {
+			o.check = 1;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--app") || !strcmp(a, "--cc")) {
 			if (i + 1 == argc)
 				return usage_error("%s needs a value", a);
@@ -197,7 +242,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.cmd)
 		return usage_error("%s", "no command given");
-	static const char *const cmds[] = { "build", "emit", "check", "config" };
+	static const char *const cmds[] = { "build", "emit", "check", "config", "fmt" };
 	int known = 0;
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		known |= !strcmp(o.cmd, cmds[i]);
@@ -209,6 +254,13 @@ int main(int argc, char **argv)
 		return usage_error("-o goes with build and emit, not %s", o.cmd);
 	if (o.app && strcmp(o.cmd, "config"))
 		return usage_error("--app goes with config, not %s", o.cmd);
+
+	if ((o.write || o.check) && strcmp(o.cmd, "fmt"))
+		return usage_error("-w and --check go with fmt, not %s", o.cmd);
+	if (o.write && o.check)
+		return usage_error("%s", "fmt takes -w or --check, not both");
+	if (!strcmp(o.cmd, "fmt"))
+		return format(&o);
 
 	wpolicy pol = { 0 };
 	lowered l = { 0 };

@@ -3,7 +3,10 @@
 #   ok/NAME.wcsp    must compile: `wcspc emit` == ok/NAME.c.ok, `wcspc config --app defaultApp`
 #                   == ok/NAME.config.ok, `wcspc check` stderr == ok/NAME.warn.ok (if present),
 #                   and a second emit gives the same bytes.
+#                   `wcspc fmt` == ok/NAME.fmt.ok, fmt is idempotent, and the formatted
+#                   policy compiles to the same tables (rule locations and banner aside).
 #   fail/NAME.wcsp  must fail with exit 1 and stderr == fail/NAME.err.ok.
+#   ../../policies/*.wcsp are checked clean and already formatted.
 # GOLDEN_UPDATE=1 rewrites the .ok files from the current compiler (review the diff!).
 set -u
 cd "$(dirname "$0")"
@@ -18,6 +21,9 @@ check() {   # check NAME EXPECTED-FILE ACTUAL-FILE
 		echo "FAIL $1: differs from $2"; diff "$2" "$3" | head -20 | sed 's/^/    /'; fi
 }
 
+# emitted C without what depends on the file's name and line numbers
+tables() { sed -E -e '1,/^ \*\/$/d' -e 's/"[^"]*\.wcsp:[0-9]+"/"LOC"/g' -e '/^\t\.(hash|source) = /d'; }
+
 for f in ok/*.wcsp; do
 	n=${f%.wcsp}
 	"$W" emit "$f" >"$tmp/c" 2>"$tmp/warn"; rc=$?
@@ -28,6 +34,21 @@ for f in ok/*.wcsp; do
 	"$W" config "$f" --app defaultApp >"$tmp/cfg" 2>/dev/null
 	check "golden config $f" "$n.config.ok" "$tmp/cfg"
 	if [ -s "$tmp/warn" ] || [ -f "$n.warn.ok" ]; then check "golden warnings $f" "$n.warn.ok" "$tmp/warn"; fi
+	# fmt: golden, idempotent, same tables
+	"$W" fmt "$f" >"$tmp/fmt.wcsp" 2>/dev/null
+	check "golden fmt $f" "$n.fmt.ok" "$tmp/fmt.wcsp"
+	cp "$tmp/fmt.wcsp" "ok/.fmt-$$.wcsp"
+	"$W" fmt "ok/.fmt-$$.wcsp" >"$tmp/fmt2.wcsp" 2>/dev/null
+	if cmp -s "$tmp/fmt.wcsp" "$tmp/fmt2.wcsp"; then echo "PASS fmt idempotent $f"; else echo "FAIL fmt idempotent $f: second fmt differs"; fi
+	"$W" emit "ok/.fmt-$$.wcsp" 2>/dev/null | tables >"$tmp/t2"
+	tables <"$tmp/c" >"$tmp/t1"
+	rm -f "ok/.fmt-$$.wcsp"
+	if cmp -s "$tmp/t1" "$tmp/t2"; then echo "PASS fmt same tables $f"; else echo "FAIL fmt same tables $f: tables differ"; diff "$tmp/t1" "$tmp/t2" | head -5; fi
+done
+
+for f in ../../policies/*.wcsp; do
+	if "$W" check -Werror "$f" >/dev/null 2>"$tmp/err"; then echo "PASS policy check $f"; else echo "FAIL policy check $f:"; cat "$tmp/err"; fi
+	if "$W" fmt --check "$f" 2>"$tmp/err"; then echo "PASS policy formatted $f"; else echo "FAIL policy formatted $f: $(cat "$tmp/err")"; fi
 done
 
 for f in fail/*.wcsp; do

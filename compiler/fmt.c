@@ -1,0 +1,155 @@
+/*
+ * fmt.c -- canonical layout of a policy file (wcspc fmt).
+ *
+ * Works on the token stream, comments included, so it changes only white space: every
+ * token is copied from the source byte for byte. Layout:
+ *   - four spaces per block level; one statement a line; `{` ends its line, `}` has its own;
+ *   - one space between tokens, none before `; , . )` nor after `. (`;
+ *   - a value list `{ a, b }` stays on one line when it was on one line, else one value a
+ *     line;
+ *   - a comment after code on its line stays there (one space before it); a comment on its
+ *     own line keeps its own line;
+ *   - blank lines between statements and items are kept, at most one in a row.
+ * The output lexes to the same tokens in the same order, so it compiles to the same tables
+ * but for the `file:line` of each rule.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fmt.h"
+#include "frontend.h"
+#include "parser.h"
+#include "lexer.h"
+#include "sbuf.h"
+
+typedef struct ftok {
+	int kind;
+	size_t a, b;            /* source bytes */
+	int line, last_line;
+	int match;              /* inline '{': index of its '}' */
+	int block;              /* '{' or '}' of a block (not a value list) */
+} ftok;
+
+static void free_value(int kind, YYSTYPE *v)
+{
+	if (kind == TOK_IDENT || kind == TOK_STRING || kind == TOK_ADDR)
+		free(v->str.s);
+	else if (kind == TOK_NUMBER)
+		free(v->num.text.s);
+}
+
+static int lex_all(const char *text, size_t len, int file, ftok **out)
+{
+	lexstate ls = { .file = file, .line = 1, .col = 1, .keep_comments = 1 };
+	yyscan_t sc;
+	if (yylex_init_extra(&ls, &sc))
+		return -1;
+	yy_scan_bytes(text, (int)len, sc);
+	int n = 0, cap = 0;
+	ftok *t = NULL;
+	for (;;) {
+		YYSTYPE v;
+		wloc l;
+		int k = yylex(&v, &l, sc);
+		if (k == 0 || k == YYerror)
+			break;
+		free_value(k, &v);
+		if (n == cap)
+			t = xrealloc(t, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *t);
+		t[n++] = (ftok){ k, ls.tok_start, ls.off, l.line, l.last_line, -1, 0 };
+	}
+	yylex_destroy(sc);
+	free(ls.buf);
+	/* value-list braces follow `=` or `in`; every other brace is a block's */
+	int stack[256], sp = 0;
+	for (int i = 0; i < n; i++) {
+		int prev = i - 1;
+		while (prev >= 0 && t[prev].kind == TOK_COMMENT)
+			prev--;
+		if (t[i].kind == '{') {
+			t[i].block = !(prev >= 0 && (t[prev].kind == '=' || t[prev].kind == K_IN));
+			if (sp < 256)
+				stack[sp++] = i;
+		} else if (t[i].kind == '}' && sp > 0) {
+			int o = stack[--sp];
+			t[i].block = t[o].block;
+			t[o].match = i;
+		}
+	}
+	*out = t;
+	return n;
+}
+
+static void indent(sbuf *b, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		sb_puts(b, "    ");
+}
+
+char *fmt_source(const char *text, size_t len, int file)
+{
+	ftok *t;
+	int n = lex_all(text, len, file, &t);
+	if (n < 0)
+		return NULL;
+	sbuf b = { 0 };
+	int depth = 0, bol = 1, pending = 0, prev = -1;
+	int listml[256], lp = 0;        /* open value lists: multi-line? */
+	for (int i = 0; i < n; i++) {
+		ftok *k = &t[i];
+		const char *s = text + k->a;
+		size_t sn = k->b - k->a;
+		int same_line = prev >= 0 && k->line == t[prev].last_line;
+		if (k->kind == TOK_COMMENT && same_line && (pending || !bol)) {
+			sb_put(&b, " ", 1);
+			sb_put(&b, s, sn);
+			sb_put(&b, "\n", 1);
+			pending = 0;
+			bol = 1;
+			prev = i;
+			continue;
+		}
+		int closes = k->kind == '}' && k->block;
+		if (k->kind == '}' && !k->block && lp > 0)
+			pending |= listml[--lp];        /* a multi-line list closes on its own line */
+		if (pending || (k->kind == TOK_COMMENT && !bol) || (closes && !bol)) {
+			sb_put(&b, "\n", 1);
+			bol = 1;
+			pending = 0;
+		}
+		if (closes)
+			depth--;
+		if (bol) {
+			int opened = prev >= 0 && t[prev].kind == '{' && t[prev].block;
+			if (prev >= 0 && k->line > t[prev].last_line + 1 && !opened && !closes)
+				sb_put(&b, "\n", 1);
+			indent(&b, depth + lp);
+		} else {
+			int tight = k->kind == ';' || k->kind == ',' || k->kind == '.' || k->kind == ')' ||
+				t[prev].kind == '.' || t[prev].kind == '(';
+			if (!tight)
+				sb_put(&b, " ", 1);
+		}
+		sb_put(&b, s, sn);
+		bol = 0;
+		if (k->kind == TOK_COMMENT) {
+			sb_put(&b, "\n", 1);
+			bol = 1;
+		} else if (k->kind == ';' || (k->kind == '{' && k->block) || closes) {
+			pending = 1;
+			depth += k->kind == '{';
+		} else if (k->kind == '{') {
+			int ml = k->match >= 0 && t[k->match].line > k->line;
+			if (lp < 256)
+				listml[lp++] = ml;
+			if (ml)
+				pending = 1;
+		} else if (k->kind == ',' && lp > 0 && listml[lp - 1])
+			pending = 1;
+		prev = i;
+	}
+	if (!bol || pending)
+		sb_put(&b, "\n", 1);
+	free(t);
+	return sb_take(&b, NULL);
+}
