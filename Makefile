@@ -20,7 +20,7 @@ RT_OBJ   = $(RT_CORE:%.c=$(B)/%.o) $(RT_SERV:%.c=$(B)/%.o)
 RT_CORE_OBJ = $(RT_CORE:%.c=$(B)/%.o)
 
 CC_SRC   = compiler/diag.c compiler/ast.c compiler/catalog.c compiler/check.c compiler/template.c compiler/sbuf.c \
-           compiler/lower.c compiler/emit.c compiler/wcspc.c compiler/frontend.c
+           compiler/lower.c compiler/emit.c compiler/fmt.c compiler/wcspc.c compiler/frontend.c
 CC_GEN   = $(B)/compiler/parser.c $(B)/compiler/lexer.c
 CC_OBJ   = $(CC_SRC:%.c=$(B)/%.o) $(CC_GEN:%.c=%.o)
 
@@ -64,9 +64,10 @@ $(B)/compiler/parser.c $(B)/compiler/parser.h: compiler/parser.y | dirs
 $(B)/compiler/lexer.c $(B)/compiler/lexer.h: compiler/lexer.l | dirs
 	flex --header-file=$(B)/compiler/lexer.h -o $(B)/compiler/lexer.c $<
 
-$(B)/compiler/parser.o: $(B)/compiler/parser.c $(B)/compiler/lexer.h
+HDRS = $(wildcard runtime/*.h compiler/*.h)
+$(B)/compiler/parser.o: $(B)/compiler/parser.c $(B)/compiler/lexer.h $(HDRS)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(B)/compiler/lexer.o: $(B)/compiler/lexer.c $(B)/compiler/parser.h
+$(B)/compiler/lexer.o: $(B)/compiler/lexer.c $(B)/compiler/parser.h $(HDRS)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -c $< -o $@
 $(CC_SRC:%.c=$(B)/%.o): $(B)/compiler/parser.h $(B)/compiler/lexer.h
 

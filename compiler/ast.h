@@ -80,6 +80,9 @@ typedef struct wstmt {
 	wplist paths;           /* S_REXCLUDE, S_CEXCLUDE */
 	int reported;           /* a per-statement diagnostic was already given */
 	int idx;                /* lower.c: index of its rule or override row */
+	int n_in, n_dead;       /* lower.c: chains it is in, chains where it can never act */
+	const struct wstmt *shadow;   /* the statement that makes it dead */
+	int noted;
 } wstmt;
 
 enum wtarget { T_METHOD, T_NAMED, T_DIRECT, T_EVENTS, T_INCOMING, T_ALL };

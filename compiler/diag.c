@@ -94,13 +94,11 @@ void diag_flush(void)
 	nrecs = caprecs = 0;
 }
 
+/* The includers of s, nearest first, as GCC prints them. */
 static void include_chain(const wsrc *s)
 {
-	if (!s || s->from.file < 0)
-		return;
-	const wsrc *up = src_get(s->from.file);
-	include_chain(up);
-	fprintf(out, "in file included from %s:%d:\n", up->name, s->from.line);
+	for (; s && s->from.file >= 0; s = src_get(s->from.file))
+		fprintf(out, "in file included from %s:%d:\n", src_get(s->from.file)->name, s->from.line);
 }
 
 /* Print line `line` of s and a caret run from col to (last_col or end of that line). */

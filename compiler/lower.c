@@ -345,6 +345,76 @@ static void paths_csv(sbuf *b, const wstmt *s)
 	free(t.s);
 }
 
+/* p is q or lies inside it: writing q replaces what p wrote. */
+static int covers_path(const wpath *q, const wpath *p)
+{
+	if (q->seg.n > p->seg.n)
+		return 0;
+	for (int i = 0; i < q->seg.n; i++)
+		if (!wstr_eq(p->seg.v[i], q->seg.v[i].s, q->seg.v[i].n))
+			return 0;
+	return 1;
+}
+
+/* Override s (statement j of block bi's stmts) in the chain of (app, m): is an unguarded
+ * later override of the same field, or of a field holding it, in the same chain? */
+static void overwritten(lctx *c, int app, int m, const wblock *from, int j, const wstmt *s)
+{
+	wstmt *w = (wstmt *)s;
+	w->n_in++;
+	int after = 0;
+	for (int i = 0; i < c->p->blocks.n; i++) {
+		const wblock *b = c->p->blocks.v[i];
+		if (b == from)
+			after = 1;
+		if (!after || !app_applies(b, app) || !sema_covers(c->p, b, m))
+			continue;
+		for (int k = b == from ? j + 1 : 0; k < b->stmts.n; k++) {
+			const wstmt *t = b->stmts.v[k];
+			if (t->kind == S_OVERRIDE && !t->guard && covers_path(t->path, s->path)) {
+				w->n_dead++;
+				w->shadow = t;
+				return;
+			}
+		}
+	}
+}
+
+/* A note when WCS is not documented to take this field from the method's reply. */
+static void note_adoption(int m, const wstmt *s)
+{
+	if (s->noted || m >= cat_nmethods)
+		return;
+	const char *adopts = cat_methods[m].adopts;
+	wstr top = s->path->seg.v[0];
+	if (adopts && strlen(adopts) == top.n && !memcmp(adopts, top.s, top.n))
+		return;
+	((wstmt *)s)->noted = 1;
+	diag(DIAG_NOTE, s->path->loc, "WCS is not documented to take '%s' from a %s reply; "
+	     "restOverwrite lists it, but WCS may keep its own value", top.s, cat_methods[m].name);
+}
+
+/* After every chain is built: statements that can never act in any chain they are in. */
+static void report_dead(lctx *c)
+{
+	for (int i = 0; i < c->p->blocks.n; i++) {
+		const wblock *b = c->p->blocks.v[i];
+		for (int j = 0; j < b->stmts.n; j++) {
+			const wstmt *s = b->stmts.v[j];
+			if (!s->n_in || s->n_dead < s->n_in)
+				continue;
+			const wsrc *src = src_get(s->shadow->loc.file);
+			if (s->kind == S_OVERRIDE)
+				diag(DIAG_WARNING, s->loc, "this override never survives: the override at "
+				     "%s:%d always writes the field after it", src->name, s->shadow->loc.line);
+			else
+				diag(DIAG_WARNING, s->loc, "this rule is never reached: the %s at %s:%d "
+				     "decides every request first", s->shadow->kind == S_ALLOW ? "allow" : "deny",
+				     src->name, s->shadow->loc.line);
+		}
+	}
+}
+
 /* Steps 4 and 5 for one app row: chains, checks, restClientConfig. */
 static int lower_app(lctx *c, int app, wcsp_chain *chains, wcsp_str *rcc)
 {
@@ -355,7 +425,7 @@ static int lower_app(lctx *c, int app, wcsp_chain *chains, wcsp_str *rcc)
 		int m = c->sema_of[t];
 		wcsp_chain *ch = &chains[t];
 		int covered = 0, denies = 0;
-		const wstmt *first_rule = NULL;
+		const wstmt *first_rule = NULL, *decider = NULL;
 		ch->rule_first = l->nitems;
 		for (int i = 0; i < c->p->blocks.n; i++) {
 			const wblock *b = c->p->blocks.v[i];
@@ -370,6 +440,13 @@ static int lower_app(lctx *c, int app, wcsp_chain *chains, wcsp_str *rcc)
 				l->items[l->nitems++] = (uint32_t)s->idx;
 				denies |= s->kind == S_DENY;
 				if (!first_rule) first_rule = s;
+				wstmt *w = (wstmt *)s;
+				w->n_in++;
+				if (decider) {
+					w->n_dead++;
+					w->shadow = decider;
+				} else if (!s->guard)
+					decider = s;    /* decides every request of this chain */
 			}
 		}
 		ch->nrules = l->nitems - ch->rule_first;
@@ -386,6 +463,8 @@ static int lower_app(lctx *c, int app, wcsp_chain *chains, wcsp_str *rcc)
 				GROW(l->items, l->nitems, c->cap_items);
 				l->items[l->nitems++] = (uint32_t)s->idx;
 				if (!first_rule) first_rule = s;
+				overwritten(c, app, m, b, j, s);
+				note_adoption(m, s);
 				wstr top = s->path->seg.v[0];
 				int seen = 0;       /* first-use order, each top-level name once */
 				for (const char *q = overwrite.s; q && !seen; q = strchr(q, ',')) {
@@ -569,6 +648,7 @@ int lower_policy(wpolicy *p, const char *source, lowered *l)
 		errors += lower_app(&c, order[a], l->chains + (size_t)a * (size_t)nt, &l->apps[a].rcc);
 	}
 	free(order);
+	report_dead(&c);
 	l->pol.napps = (uint32_t)na;
 	lower_accept(&c);
 	l->pol.require_signature = (uint8_t)p->require_sig;

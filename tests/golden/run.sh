@@ -5,7 +5,8 @@
 #                   and a second emit gives the same bytes.
 #                   `wcspc fmt` == ok/NAME.fmt.ok, fmt is idempotent, and the formatted
 #                   policy compiles to the same tables (rule locations and banner aside).
-#   fail/NAME.wcsp  must fail with exit 1 and stderr == fail/NAME.err.ok.
+#   fail/NAME.wcsp  must fail with exit 1 and stderr == fail/NAME.err.ok. A first line
+#                   `# flags: ...` passes those flags to wcspc check (e.g. -Werror).
 #   ../../policies/*.wcsp are checked clean and already formatted.
 # GOLDEN_UPDATE=1 rewrites the .ok files from the current compiler (review the diff!).
 set -u
@@ -53,7 +54,9 @@ done
 
 for f in fail/*.wcsp; do
 	n=${f%.wcsp}
-	"$W" check "$f" >/dev/null 2>"$tmp/err"; rc=$?
+	flags=$(sed -n '1s/^# flags: //p' "$f")
+	# shellcheck disable=SC2086
+	"$W" check $flags "$f" >/dev/null 2>"$tmp/err"; rc=$?
 	if [ $rc -ne 1 ]; then echo "FAIL must-fail $f: exit $rc, want 1"; continue; fi
 	check "must-fail $f" "$n.err.ok" "$tmp/err"
 done
