@@ -308,6 +308,8 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		const char *body, size_t len, wcsp_reply *r)
 {
 	memset(r, 0, sizeof *r);
+	r->app_row = p->napps;
+	uint32_t m = r->method_row = wcsp_find_method(p, method, mlen);
 	const char *why;
 	if (wj_parse(&c->doc, body, len, &why))
 		return fail(r, 400, WCSP_D_BAD, "bad request", why);
@@ -334,11 +336,11 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		if (f != WCSP_NONE)
 			ai = f;
 	}
+	r->app_row = ai;
 
 	r->status = 200;
 	r->body = body;
 	r->len = len;
-	uint32_t m = wcsp_find_method(p, method, mlen);
 	if (m == WCSP_NONE) {
 		r->decision = WCSP_D_ECHO;      /* hooks the policy does not name are echoed */
 		return 200;

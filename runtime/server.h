@@ -1,0 +1,38 @@
+/*
+ * server.h -- the HTTP front of the generated server: libmicrohttpd in, wcsp_decide() out.
+ *
+ * srv_run() owns the process from start to exit: it blocks SIGTERM and SIGINT in every
+ * thread, serves until one arrives, then stops accepting, drains in-flight requests (up to
+ * SRV_DRAIN_MS) and frees everything it made. Routes: GET/HEAD /healthz, GET/HEAD /metrics,
+ * and POST on any other path whose last segment names the hook method.
+ */
+#ifndef WCSP_SERVER_H
+#define WCSP_SERVER_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include "wcsp_abi.h"
+
+#define SRV_LISTEN "127.0.0.1:9277"   /* loopback; 9277 is "wcsp" on a phone keypad */
+#define SRV_THREADS 1                 /* one epoll thread beat a pool of 2 on 2 cores */
+#define SRV_MAX_BODY 1048576          /* bytes */
+#define SRV_MAX_BODY_LIMIT (1024u * 1048576u)
+#define SRV_TIMEOUT 10                /* seconds an idle connection is kept */
+#define SRV_DRAIN_MS 5000             /* how long shutdown waits for in-flight requests */
+
+typedef struct srv_opts {
+	const char *listen;       /* "A.B.C.D:PORT" or "[IPv6]:PORT"; port 0: any free port */
+	unsigned threads;         /* > 1: a pool of that many polling threads */
+	size_t max_body;          /* 1 .. SRV_MAX_BODY_LIMIT */
+	unsigned timeout;         /* seconds, > 0 */
+	const char *secret_file;  /* kept for the signature check; unused so far */
+} srv_opts;
+
+/* Parse a --listen value into *ss; 0, or -1 when it is not ADDR:PORT as above. */
+int srv_parse_listen(const char *s, struct sockaddr_storage *ss);
+
+/* Serve policy p until SIGTERM or SIGINT. Returns the exit status: 0 after a clean drain,
+ * 2 when the address cannot be bound or the daemon does not start, 1 when out of memory. */
+int srv_run(const wcsp_policy *p, const srv_opts *o);
+
+#endif
