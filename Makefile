@@ -20,7 +20,7 @@ RT_OBJ   = $(RT_CORE:%.c=$(B)/%.o) $(RT_SERV:%.c=$(B)/%.o)
 RT_CORE_OBJ = $(RT_CORE:%.c=$(B)/%.o)
 
 CC_SRC   = compiler/diag.c compiler/ast.c compiler/catalog.c compiler/check.c compiler/template.c compiler/sbuf.c \
-           compiler/lower.c compiler/emit.c compiler/fmt.c compiler/wcspc.c compiler/frontend.c
+           compiler/lower.c compiler/emit.c compiler/fmt.c compiler/ptest.c compiler/wcspc.c compiler/frontend.c
 CC_GEN   = $(B)/compiler/parser.c $(B)/compiler/lexer.c
 CC_OBJ   = $(CC_SRC:%.c=$(B)/%.o) $(CC_GEN:%.c=%.o)
 

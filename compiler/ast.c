@@ -92,6 +92,21 @@ void ast_free_block(wblock *b)
 	free(b);
 }
 
+void ast_free_test(wtest *t)
+{
+	if (!t) return;
+	free(t->name.s);
+	free(t->method.s);
+	free(t->body.s);
+	free(t->app.s);
+	for (int i = 0; i < t->expects.n; i++) {
+		ast_free_cond(t->expects.v[i]->cond);
+		free(t->expects.v[i]);
+	}
+	free(t->expects.v);
+	free(t);
+}
+
 void ast_free_policy(wpolicy *p)
 {
 	free(p->name.s);
@@ -109,6 +124,8 @@ void ast_free_policy(wpolicy *p)
 	free(p->apps.v);
 	for (int i = 0; i < p->blocks.n; i++) ast_free_block(p->blocks.v[i]);
 	free(p->blocks.v);
+	for (int i = 0; i < p->tests.n; i++) ast_free_test(p->tests.v[i]);
+	free(p->tests.v);
 	for (int i = 0; i < p->custom.n; i++) free(p->custom.v[i].s);
 	free(p->custom.v);
 	memset(p, 0, sizeof *p);

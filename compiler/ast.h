@@ -10,6 +10,7 @@
 #define WCSP_AST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "diag.h"
 
 typedef struct wstr {
@@ -115,6 +116,28 @@ typedef struct wapp {
 	wloc loc;
 } wapp;
 
+/* A policy test (`test "name" { request M {...}; expect ...; }`), for wcspc test. */
+enum wexpect_kind { E_ALLOW, E_DENY, E_ECHO, E_STATUS, E_COND };
+
+typedef struct wexpect {
+	enum wexpect_kind kind;
+	int status;             /* E_DENY (0: any), E_STATUS */
+	wcond *cond;            /* E_COND: over the reply body */
+	wloc loc;
+	uint32_t cond_idx;      /* lower.c, with tests: its cond row */
+} wexpect;
+
+typedef struct wtest {
+	wstr name;
+	wloc loc;
+	int nrequests;
+	wstr method;
+	wstr body;              /* the JSON text as written */
+	wloc body_loc;
+	wstr app;               /* s == NULL: the body's appKey decides */
+	VEC(wexpect *) expects;
+} wtest;
+
 typedef struct wpolicy {
 	wstr name;              /* s == NULL: unnamed */
 	wloc name_loc;
@@ -126,6 +149,7 @@ typedef struct wpolicy {
 	VEC(wapp) apps;         /* distinct appKeys in first-use order */
 	VEC(wblock *) blocks;   /* file order */
 	VEC(wstr) custom;       /* `method "Name"` names the catalog lacks (check.c) */
+	VEC(wtest *) tests;     /* file order, policy then test files */
 } wpolicy;
 
 void *xmalloc(size_t n);
@@ -139,6 +163,7 @@ void ast_free_value(wvalue *v);
 void ast_free_cond(wcond *c);
 void ast_free_stmt(wstmt *s);
 void ast_free_block(wblock *b);
+void ast_free_test(wtest *t);
 void ast_free_policy(wpolicy *p);
 
 /* "custom.\"user-id\"": a path as the policy would write it (malloc'd). */

@@ -261,6 +261,9 @@ void check_policy(wpolicy *p)
 		}
 	}
 	check_settings(p);
+	for (int i = 0; i < p->tests.n; i++)
+		for (int j = 0; j < p->tests.v[i]->expects.n; j++)
+			check_cond(p, p->tests.v[i]->expects.v[j]->cond);
 
 	for (int i = 0; i < p->sets.n; i++)
 		if (!p->sets.v[i]->used)

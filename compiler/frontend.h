@@ -23,7 +23,9 @@ typedef struct pctx {
 typedef struct lexstate {
 	int file;
 	int line, col;
-	int prev;               /* previous token kind: `from` after `accept` starts addresses */
+	int prev, prev2;        /* last token kinds: `from` after `accept` starts addresses,
+	                           `{` after `request NAME` starts a JSON body */
+	int depth;              /* JSON body nesting */
 	wloc prev_end;          /* the last token returned (the parser's lookahead) */
 	wloc before_end;        /* the one before it: a missing ';' is reported after it */
 	wloc str_start;

@@ -575,7 +575,7 @@ static void hash_inputs(lowered *l)
 	l->pol.hash = own(l, hex);
 }
 
-int lower_policy(wpolicy *p, const char *source, lowered *l)
+int lower_policy(wpolicy *p, const char *source, lowered *l, int tests)
 {
 	memset(l, 0, sizeof *l);
 	lctx c = { .l = l, .p = p, .nm = sema_nmethods(p) };
@@ -597,6 +597,11 @@ int lower_policy(wpolicy *p, const char *source, lowered *l)
 	for (int i = 0; i < p->sets.n; i++)
 		add_set(&c, &p->sets.v[i]->vals, (uint32_t)i);
 	lower_rows(&c);
+	for (int i = 0; tests && i < p->tests.n; i++)
+		for (int j = 0; j < p->tests.v[i]->expects.n; j++) {
+			wexpect *e = p->tests.v[i]->expects.v[j];
+			e->cond_idx = e->cond ? lower_cond(&c, e->cond) : WCSP_NONE;
+		}
 
 	/* step 3: the method table */
 	c.table_of = xmalloc((size_t)c.nm * sizeof *c.table_of);

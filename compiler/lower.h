@@ -43,8 +43,10 @@ typedef struct lowered {
 } lowered;
 
 /* Lower p (already checked without errors). Reports the per-(app, method) diagnostics;
- * returns 0, or -1 when one of them is an error. `source` names the root file. */
-int lower_policy(wpolicy *p, const char *source, lowered *out);
+ * returns 0, or -1 when one of them is an error. `source` names the root file. With
+ * `tests`, the tests' expectations get cond rows too (wexpect.cond_idx): tables for
+ * `wcspc test`, never emitted. */
+int lower_policy(wpolicy *p, const char *source, lowered *out, int tests);
 void lower_free(lowered *l);
 
 /* The restClientConfig of appKey (or of the default row when NULL / not an app). */

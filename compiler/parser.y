@@ -111,9 +111,11 @@ static wstr kw(const char *s) { return wstr_dup(s, strlen(s)); }
 	wguard guard;
 	wtgt tgt;
 	int ival;
+	wtest *test;
+	wexpect *expect;
 }
 
-%token <str> TOK_IDENT "identifier" TOK_STRING "string" TOK_ADDR "address"
+%token <str> TOK_IDENT "identifier" TOK_STRING "string" TOK_ADDR "address" TOK_JSON "JSON object"
 %token <num> TOK_NUMBER "number"
 %token TOK_COMMENT "comment"    /* only when formatting: the parser never sees one */
 %token TOK_EQ "==" TOK_NE "!=" TOK_LE "<=" TOK_GE ">="
@@ -124,6 +126,7 @@ static wstr kw(const char *s) { return wstr_dup(s, strlen(s)); }
 %token K_CLIENTEXCLUDE "clientExclude" K_DISABLE "disable" K_IF "if" K_UNLESS "unless"
 %token K_AND "and" K_OR "or" K_NOT "not" K_EXISTS "exists" K_IN "in"
 %token K_TRUE "true" K_FALSE "false" K_NULL "null"
+%token K_TEST "test" K_REQUEST "request" K_EXPECT "expect"
 
 %type <str> head name
 %type <path> path qpath
@@ -136,6 +139,8 @@ static wstr kw(const char *s) { return wstr_dup(s, strlen(s)); }
 %type <block> stmts
 %type <tgt> target
 %type <ival> status
+%type <test> tstmts
+%type <expect> expectation
 
 %destructor { free($$.s); } <str>
 %destructor { free($$.text.s); } <num>
@@ -148,6 +153,8 @@ static wstr kw(const char *s) { return wstr_dup(s, strlen(s)); }
 %destructor { ast_free_stmt($$); } <stmt>
 %destructor { ast_free_block($$); } <block>
 %destructor { free($$.name.s); } <tgt>
+%destructor { ast_free_test($$); } <test>
+%destructor { ast_free_cond($$->cond); free($$); } <expect>
 
 %left K_OR
 %left K_AND
@@ -200,8 +207,61 @@ item
 	| K_ACCEPT K_FROM addrs ';' { if (!px->pol->accept_loc.line) px->pol->accept_loc = @$; }
 	| K_APP TOK_STRING '{' { px->app = frontend_app(px, $2, @2); free($2.s); } blocks '}' { px->app = -1; }
 	| block
+	| K_TEST TOK_STRING '{' tstmts '}' {
+		$4->name = $2;
+		$4->loc = @1;
+		if (!$4->nrequests)
+			diag(DIAG_ERROR, @2, "test \"%s\" has no request (request METHOD { ... };)", $2.s);
+		VEC_PUSH(px->pol->tests, $4);
+	}
 	| error ';'
 	| error '}'
+	;
+
+tstmts
+	: %empty { $$ = xcalloc(1, sizeof *$$); }
+	| tstmts K_REQUEST TOK_IDENT TOK_JSON ';' {
+		$$ = $1;
+		if ($$->nrequests++) {
+			diag(DIAG_ERROR, @2, "a test sends one request; write another test for this one");
+			free($3.s);
+			free($4.s);
+		} else {
+			$$->method = $3;
+			$$->body = $4;
+			$$->body_loc = @4;
+		}
+	}
+	| tstmts K_APP TOK_STRING ';' {
+		$$ = $1;
+		free($$->app.s);
+		$$->app = $3;
+	}
+	| tstmts K_EXPECT expectation ';' { $$ = $1; $3->loc = @3; VEC_PUSH($$->expects, $3); }
+	| tstmts error ';' { $$ = $1; }
+	;
+
+expectation
+	: K_ALLOW { $$ = xcalloc(1, sizeof *$$); $$->kind = E_ALLOW; }
+	| K_DENY { $$ = xcalloc(1, sizeof *$$); $$->kind = E_DENY; }
+	| K_DENY status { $$ = xcalloc(1, sizeof *$$); $$->kind = E_DENY; $$->status = $2; }
+	| TOK_NUMBER {
+		$$ = xcalloc(1, sizeof *$$);
+		$$->kind = E_STATUS;
+		$$->status = (int)$1.v;
+		if ($1.v != (int)$1.v || $1.v < 100 || $1.v > 599)
+			diag(DIAG_ERROR, @1, "%s is not an HTTP status", $1.text.s);
+		free($1.text.s);
+	}
+	| TOK_IDENT {
+		$$ = xcalloc(1, sizeof *$$);
+		$$->kind = E_ECHO;
+		if (strcmp($1.s, "echo"))
+			diag(DIAG_ERROR, @1, "expect takes allow, deny [STATUS], echo, a status or a "
+			     "condition on the reply, not '%s'", $1.s);
+		free($1.s);
+	}
+	| cond { $$ = xcalloc(1, sizeof *$$); $$->kind = E_COND; $$->cond = $1; }
 	;
 
 addrs
@@ -368,7 +428,8 @@ head
 	| K_ALL { $$ = kw("all"); } | K_ALLOW { $$ = kw("allow"); } | K_DENY { $$ = kw("deny"); }
 	| K_OVERRIDE { $$ = kw("override"); } | K_RESTONERROR { $$ = kw("restOnError"); }
 	| K_RESTEXCLUDE { $$ = kw("restExclude"); } | K_CLIENTEXCLUDE { $$ = kw("clientExclude"); }
-	| K_DISABLE { $$ = kw("disable"); }
+	| K_DISABLE { $$ = kw("disable"); } | K_TEST { $$ = kw("test"); }
+	| K_REQUEST { $$ = kw("request"); } | K_EXPECT { $$ = kw("expect"); }
 	;
 
 name

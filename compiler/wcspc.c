@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "frontend.h"
 #include "lower.h"
+#include "ptest.h"
 
 #ifndef WCSP_RT_DIR
 #define WCSP_RT_DIR "/usr/local/lib/wcsp"
@@ -38,6 +39,8 @@ static const char usage[] =
 	"       wcspc check POLICY.wcsp [-q]                               diagnostics only\n"
 	"       wcspc config POLICY.wcsp [--app KEY]                       the derived restClientConfig\n"
 	"       wcspc fmt   POLICY.wcsp [-w | --check]                     canonical formatting\n"
+	"       wcspc test  POLICY.wcsp [TESTFILE ...] [--coverage] [--threshold PCT]\n"
+	"                                                                  run policy test cases\n"
 	"       wcspc --version | --help\n"
 	"options for every command: -Werror (warnings are errors), -q (errors only)\n";
 
@@ -51,21 +54,33 @@ static int usage_error(const char *fmt, const char *arg)
 
 typedef struct opts {
 	const char *cmd, *policy, *out, *app, *cc;
-	int is_static, write, check;
+	int is_static, write, check, coverage;
+	double threshold;           /* -1: none */
+	char **testfiles;
+	int ntestfiles;
 } opts;
 
-/* Parse, check and lower. Returns 0 with *l filled, or EXIT_POLICY. */
-static int compile(const char *path, wpolicy *pol, lowered *l, int *lowered_ok)
+/* Parse (the policy, then any test files), check and lower. Returns EXIT_OK with *l
+ * filled, or EXIT_POLICY. *lowered_ok says whether *l needs lower_free. */
+static int compile(const opts *o, wpolicy *pol, lowered *l, int *lowered_ok)
 {
 	*lowered_ok = 0;
-	if (frontend_parse(pol, path) < 0) {
+	if (frontend_parse(pol, o->policy) < 0) {
 		diag_summary();
 		return EXIT_POLICY;
 	}
+	for (int i = 0; i < o->ntestfiles; i++) {
+		int blocks = pol->blocks.n, sets = pol->sets.n, other = pol->accept.n + pol->require_sig;
+		if (frontend_parse(pol, o->testfiles[i]) < 0)
+			continue;
+		if (pol->blocks.n != blocks || pol->sets.n != sets || pol->accept.n + pol->require_sig != other)
+			diag_plain(DIAG_ERROR, "%s: a test file holds only test blocks", o->testfiles[i]);
+	}
 	check_policy(pol);
-	if (!diag_nerrors && lower_policy(pol, path, l) == 0 && !diag_nerrors)
+	int tests = !strcmp(o->cmd, "test");
+	if (!diag_nerrors && lower_policy(pol, o->policy, l, tests) == 0 && !diag_nerrors)
 		*lowered_ok = 1;
-	else if (!*lowered_ok && l->pol.abi)
+	else if (l->pol.abi)
 		*lowered_ok = 2;        /* lowered, but with errors: free it */
 	diag_summary();
 	return *lowered_ok == 1 ? EXIT_OK : EXIT_POLICY;
@@ -206,7 +221,7 @@ static int covered_methods(const wpolicy *p)
 
 int main(int argc, char **argv)
 {
-	opts o = { 0 };
+	opts o = { .threshold = -1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -225,6 +240,15 @@ int main(int argc, char **argv)
 			o.write = 1;
 		} else if (!strcmp(a, "--check")) {
 			o.check = 1;
+		} else if (!strcmp(a, "--coverage")) {
+			o.coverage = 1;
+		} else if (!strcmp(a, "--threshold")) {
+			char *end;
+			if (i + 1 == argc)
+				return usage_error("%s needs a value", a);
+			o.threshold = strtod(argv[++i], &end);
+			if (*end || end == argv[i] || o.threshold < 0 || o.threshold > 100)
+				return usage_error("--threshold takes a percentage, not '%s'", argv[i]);
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--app") || !strcmp(a, "--cc")) {
 			if (i + 1 == argc)
 				return usage_error("%s needs a value", a);
@@ -236,13 +260,16 @@ int main(int argc, char **argv)
 			o.cmd = a;
 		} else if (!o.policy) {
 			o.policy = a;
+		} else if (!strcmp(o.cmd, "test")) {
+			o.testfiles = xrealloc(o.testfiles, (size_t)(o.ntestfiles + 1) * sizeof *o.testfiles);
+			o.testfiles[o.ntestfiles++] = argv[i];
 		} else {
 			return usage_error("unexpected argument '%s'", a);
 		}
 	}
 	if (!o.cmd)
 		return usage_error("%s", "no command given");
-	static const char *const cmds[] = { "build", "emit", "check", "config", "fmt" };
+	static const char *const cmds[] = { "build", "emit", "check", "config", "fmt", "test" };
 	int known = 0;
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		known |= !strcmp(o.cmd, cmds[i]);
@@ -257,6 +284,8 @@ int main(int argc, char **argv)
 
 	if ((o.write || o.check) && strcmp(o.cmd, "fmt"))
 		return usage_error("-w and --check go with fmt, not %s", o.cmd);
+	if ((o.coverage || o.threshold >= 0) && strcmp(o.cmd, "test"))
+		return usage_error("--coverage and --threshold go with test, not %s", o.cmd);
 	if (o.write && o.check)
 		return usage_error("%s", "fmt takes -w or --check, not both");
 	if (!strcmp(o.cmd, "fmt"))
@@ -265,9 +294,11 @@ int main(int argc, char **argv)
 	wpolicy pol = { 0 };
 	lowered l = { 0 };
 	int ok;
-	int rc = compile(o.policy, &pol, &l, &ok);
+	int rc = compile(&o, &pol, &l, &ok);
 	if (rc == EXIT_OK) {
-		if (!strcmp(o.cmd, "check")) {
+		if (!strcmp(o.cmd, "test")) {
+			rc = ptest_run(&pol, &l, o.coverage, o.threshold);
+		} else if (!strcmp(o.cmd, "check")) {
 			int nm = covered_methods(&pol), ns = pol.sets.n;
 			unsigned nr = l.pol.nrules + l.pol.noverrides;
 			if (!diag_quiet)
@@ -294,6 +325,7 @@ int main(int argc, char **argv)
 	}
 	if (ok)
 		lower_free(&l);
+	free(o.testfiles);
 	ast_free_policy(&pol);
 	src_free_all();
 	return rc;

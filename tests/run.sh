@@ -18,6 +18,7 @@ group() {   # group NAME COMMAND...: run one suite, keep its lines, show its fai
 	f=$(grep -c '^FAIL' "$out")
 	printf '%-16s %4d passed, %d failed\n' "$1" "$p" "$f"
 	grep -A8 '^FAIL' "$out" | grep -v '^PASS' | sed 's/^/    /'
+	grep '^INFO ' "$out" | sed 's/^INFO /    /'
 	cat "$out" >>"$log"
 	# a suite that dies without saying why, or runs nothing, is a failure of its own
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then echo "FAIL $1: exited $rc"; tail -5 "$out"; echo "FAIL $1: exited $rc" >>"$log"; fi
@@ -29,6 +30,7 @@ for t in "$B"/tests/test_*; do
 	[ -x "$t" ] && group "$(basename "$t")" "$t"
 done
 group golden bash tests/golden/run.sh
+group policy-tests bash tests/policy-tests.sh
 group e2e bash tests/e2e/run.sh
 
 pass=$(grep -c '^PASS' "$log")
