@@ -271,10 +271,4 @@ void check_policy(wpolicy *p)
 
 	for (int i = 0; i < p->accept.n; i++)
 		check_addr(&p->accept.v[i]);
-	if (p->require_sig)
-		diag(DIAG_ERROR, p->sig_loc, "'require signature' is not supported yet: this runtime "
-		     "cannot verify WCS's HMAC, so the policy is refused rather than left unenforced");
-	if (p->accept.n)
-		diag(DIAG_ERROR, p->accept_loc, "'accept from' is not supported yet: this runtime "
-		     "cannot check callers, so the policy is refused rather than left unenforced");
 }

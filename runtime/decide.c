@@ -304,6 +304,24 @@ static int fail(wcsp_reply *r, int status, enum wcsp_decision d, const char *err
 	return status;
 }
 
+int wcsp_ctx_load(wcsp_ctx *c, const char *body, size_t len, const char **why)
+{
+	if (wj_parse(&c->doc, body, len, why))
+		return -1;
+	if (c->scratch_cap < len + 64) {
+		char *s = realloc(c->scratch, len + 64);
+		if (!s) {
+			*why = "out of memory";
+			return -1;
+		}
+		c->scratch = s;
+		c->scratch_cap = len + 64;
+	}
+	return 0;
+}
+
+int wcsp_holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t cond) { return holds(p, c, cond); }
+
 int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t mlen,
 		const char *body, size_t len, wcsp_reply *r)
 {
@@ -311,15 +329,8 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	r->app_row = p->napps;
 	uint32_t m = r->method_row = wcsp_find_method(p, method, mlen);
 	const char *why;
-	if (wj_parse(&c->doc, body, len, &why))
+	if (wcsp_ctx_load(c, body, len, &why))
 		return fail(r, 400, WCSP_D_BAD, "bad request", why);
-	if (c->scratch_cap < len + 64) {
-		char *s = realloc(c->scratch, len + 64);
-		if (!s)
-			return fail(r, 500, WCSP_D_BAD, "internal error", "out of memory");
-		c->scratch = s;
-		c->scratch_cap = len + 64;
-	}
 
 	/* the app: --app, else the body's appKey; no match -> the default row */
 	const char *app = c->force_app;
@@ -348,10 +359,13 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	const wcsp_chain *ch = &p->apps[ai].chains[m];
 	r->decision = WCSP_D_ALLOW;
 	for (uint32_t i = 0; i < ch->nrules; i++) {
-		const wcsp_rule *rule = &p->rules[p->chain_items[ch->rule_first + i]];
+		uint32_t ri = p->chain_items[ch->rule_first + i];
+		const wcsp_rule *rule = &p->rules[ri];
 		if (!holds(p, c, rule->cond))
 			continue;
 		r->rule = rule->loc;
+		if (c->rule_hit)
+			c->rule_hit[ri] = 1;
 		if (rule->kind == WCSP_R_DENY) {
 			r->status = rule->status;
 			r->decision = WCSP_D_DENY;
@@ -378,9 +392,12 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	int n = 0;
 	c->ntbuf = 0;
 	for (uint32_t i = 0; i < ch->novr; i++) {
-		const wcsp_override *o = &p->overrides[p->chain_items[ch->ovr_first + i]];
+		uint32_t oi = p->chain_items[ch->ovr_first + i];
+		const wcsp_override *o = &p->overrides[oi];
 		if (!holds(p, c, o->cond))
 			continue;
+		if (c->ovr_hit)
+			c->ovr_hit[oi] = 1;
 		sp_edit *e = &c->edits[n];
 		e->seg = p->paths[o->path].seg;
 		e->nseg = p->paths[o->path].nseg;

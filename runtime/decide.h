@@ -44,6 +44,8 @@ typedef struct wcsp_ctx {
 	size_t ntbuf, captbuf;
 	const char *force_app;  /* --eval --app KEY: decide as this appKey, not the body's */
 	size_t force_app_len;
+	uint8_t *rule_hit;      /* wcspc test --coverage: [nrules], set when a rule decides */
+	uint8_t *ovr_hit;       /* [noverrides], set when an override is applied; NULL: off */
 } wcsp_ctx;
 
 void wcsp_ctx_init(wcsp_ctx *c);
@@ -53,6 +55,12 @@ void wcsp_ctx_free(wcsp_ctx *c);
  * The reply may point into body: keep body alive until the reply is sent. */
 int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t mlen,
 		const char *body, size_t len, wcsp_reply *r);
+
+/* Parse body into c->doc for wcsp_holds(). 0, or -1 with *why. */
+int wcsp_ctx_load(wcsp_ctx *c, const char *body, size_t len, const char **why);
+
+/* Does condition row cond of p hold for the document loaded in c? */
+int wcsp_holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t cond);
 
 /* Release r->owned. */
 void wcsp_reply_free(wcsp_reply *r);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "transport.h"
 
 #define VERSION "0.1.0"
 #define MAX_THREADS 256
@@ -60,7 +61,8 @@ usage(void)
 	    "  --log-level LEVEL    error, warn, info or debug; below info no access log\n"
 	    "                       (default info)\n"
 	    "  --log-format FORMAT  text or json (default text)\n"
-	    "  --secret-file PATH   shared secret for request signatures\n"
+	    "  --secret-file PATH   WCS's rest_hook_secret_key, for `require signature`\n"
+	    "                       (mode 600; or set WCSP_SECRET)\n"
 	    "  --eval METHOD        decide one request read from stdin, print\n"
 	    "                       `STATUS DECISION RULE` and the reply, no network\n"
 	    "  --app KEY            with --eval: decide as appKey KEY\n"
@@ -155,11 +157,38 @@ eval(const char *method, const char *app)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* Load the signature key when the policy wants one (or a file is given), then serve. */
+static int
+serve(srv_opts *o, const char *secret_file)
+{
+	const wcsp_policy *p = &wcsp_compiled_policy;
+	char err[512], *key = NULL;
+	size_t keylen = 0;
+	int r = 1, status;
+
+	if (p->require_signature || secret_file != NULL)
+		r = tr_load_secret(secret_file, &key, &keylen, err, sizeof err);
+	if (r < 0) {
+		fprintf(stderr, "wcsp: %s\n", err);
+		return 2;
+	}
+	if (r > 0 && p->require_signature) {
+		fprintf(stderr, "wcsp: the policy requires signed hooks: give --secret-file PATH "
+		    "or set %s to WCS's rest_hook_secret_key\n", TR_SECRET_ENV);
+		return 2;
+	}
+	o->secret = key;
+	o->secret_len = keylen;
+	status = srv_run(p, o);
+	free(key);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
-	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, NULL };
-	const char *method = NULL, *app = NULL;
+	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, NULL, 0 };
+	const char *method = NULL, *app = NULL, *secret_file = NULL;
 	int c, level = LOGL_INFO, format = LOGF_TEXT;
 	struct sockaddr_storage ss;
 	unsigned long long v;
@@ -204,7 +233,7 @@ main(int argc, char **argv)
 				    optarg);
 			break;
 		case O_SECRET_FILE:
-			o.secret_file = optarg;
+			secret_file = optarg;
 			break;
 		case O_EVAL:
 			method = optarg;
@@ -238,5 +267,5 @@ main(int argc, char **argv)
 	if (method != NULL)
 		return eval(method, app);
 	log_init(level, format);
-	return srv_run(&wcsp_compiled_policy, &o);
+	return serve(&o, secret_file);
 }

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "transport.h"
 
 #define CONN_LIMIT 1024
 /* Headers and read buffer per connection (the body is collected apart). MHD 0.9.75 zeroes
@@ -47,8 +48,8 @@
 #define JSON "application/json"
 #define PROMETHEUS "text/plain; version=0.0.4"
 
-enum canned { C_HEALTH, C_NOT_FOUND, C_HOOK_METHOD, C_INFO_METHOD, C_TOO_LARGE, C_FORBIDDEN,
-	NCANNED };
+enum canned { C_HEALTH, C_NOT_FOUND, C_HOOK_METHOD, C_INFO_METHOD, C_TOO_LARGE, C_NOT_ACCEPTED,
+	C_NO_SIGNATURE, C_BAD_SIGNATURE, NCANNED };
 
 struct req {
 	char *body;
@@ -63,6 +64,8 @@ struct tctx {
 };
 
 static const wcsp_policy *pol;
+static const char *secret;         /* HMAC key: set when the policy requires signatures */
+static size_t secret_len;
 static struct req info_req;        /* *rc of a GET/HEAD /healthz or /metrics: no state */
 static size_t max_body;
 static atomic_int inflight;
@@ -123,8 +126,12 @@ make_canned(void)
 		[C_INFO_METHOD] = { "{\"error\":\"method not allowed\","
 		    "\"reason\":\"use GET or HEAD\"}", JSON, "GET, HEAD" },
 		[C_TOO_LARGE] = { too_large_body, JSON, NULL },
-		[C_FORBIDDEN] = { "{\"error\":\"forbidden\","
-		    "\"reason\":\"transport check failed\"}", JSON, NULL },
+		[C_NOT_ACCEPTED] = { "{\"error\":\"forbidden\","
+		    "\"reason\":\"caller not accepted\"}", JSON, NULL },
+		[C_NO_SIGNATURE] = { "{\"error\":\"forbidden\","
+		    "\"reason\":\"missing signature\"}", JSON, NULL },
+		[C_BAD_SIGNATURE] = { "{\"error\":\"forbidden\","
+		    "\"reason\":\"bad signature\"}", JSON, NULL },
 	};
 	struct MHD_Response *rs;
 	int i;
@@ -210,18 +217,16 @@ is_ident(const char *s, size_t n)
 	return n > 0;
 }
 
-/*
- * The transport checks of the policy (`require signature`, `accept from`) go here: the
- * caller's address against pol->accept, the request signature against --secret-file. It
- * runs on the first call, before any body byte is stored, so a refused caller costs no
- * memory. Returns 1 to go on, or 0 with *why set. Not implemented yet: everyone passes.
- */
+/* `accept from`: the caller's address, before any body byte is stored. */
 static int
-srv_transport_check(struct MHD_Connection *c, enum met_reason *why)
+caller_accepted(struct MHD_Connection *c)
 {
-	(void)c;
-	(void)why;
-	return 1;
+	const union MHD_ConnectionInfo *ci;
+
+	if (pol->naccept == 0)
+		return 1;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci != NULL && tr_accept(pol, ci->client_addr);
 }
 
 /* 1 and *n when the request carries a Content-Length of digits; n saturates past max. */
@@ -274,7 +279,6 @@ static enum MHD_Result
 first_call(struct MHD_Connection *c, const char *url, const char *method, void **rc)
 {
 	unsigned long long t0 = now_us();
-	enum met_reason why;
 	struct req *r;
 	const char *seg;
 	size_t slen, n;
@@ -294,8 +298,8 @@ first_call(struct MHD_Connection *c, const char *url, const char *method, void *
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return refuse(c, t0, seg, slen, MET_BAD_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    C_HOOK_METHOD);
-	if (!srv_transport_check(c, &why))
-		return refuse(c, t0, seg, slen, why, MHD_HTTP_FORBIDDEN, C_FORBIDDEN);
+	if (!caller_accepted(c))
+		return refuse(c, t0, seg, slen, MET_ACCEPT, MHD_HTTP_FORBIDDEN, C_NOT_ACCEPTED);
 	if (!content_length(c, max_body, &n))
 		n = 0;
 	else if (n > max_body)
@@ -380,6 +384,14 @@ final_call(struct MHD_Connection *c, struct req *r, const char *url)
 	if (r->over)
 		return refuse(c, r->t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
 		    C_TOO_LARGE);
+	if (pol->require_signature) {       /* over the exact bytes received */
+		enum tr_sig sig = tr_signature(secret, secret_len, MHD_lookup_connection_value(c,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), r->body != NULL ? r->body : "",
+		    r->len);
+		if (sig != TR_SIG_OK)
+			return refuse(c, r->t0, seg, slen, MET_SIGNATURE, MHD_HTTP_FORBIDDEN,
+			    sig == TR_SIG_MISSING ? C_NO_SIGNATURE : C_BAD_SIGNATURE);
+	}
 	if ((x = thread_ctx()) == NULL)
 		return MHD_NO;
 	wcsp_decide(pol, x, seg, slen, r->body != NULL ? r->body : "", r->len, &rep);
@@ -534,6 +546,8 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 		flags |= MHD_USE_IPv6;
 	pol = p;
 	max_body = o->max_body;
+	secret = o->secret;
+	secret_len = o->secret_len;
 	if (met_init(p) != 0 || make_canned() != 0) {
 		fprintf(stderr, "wcsp: out of memory\n");
 		teardown();

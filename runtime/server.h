@@ -25,7 +25,8 @@ typedef struct srv_opts {
 	unsigned threads;         /* > 1: a pool of that many polling threads */
 	size_t max_body;          /* 1 .. SRV_MAX_BODY_LIMIT */
 	unsigned timeout;         /* seconds, > 0 */
-	const char *secret_file;  /* kept for the signature check; unused so far */
+	const char *secret;       /* the HMAC key when the policy requires signatures */
+	size_t secret_len;
 } srv_opts;
 
 /* Parse a --listen value into *ss; 0, or -1 when it is not ADDR:PORT as above. */
