@@ -81,6 +81,9 @@ dirs:
 	@mkdir -p $(B)/compiler $(B)/runtime $(B)/tests
 
 include tests/tests.mk
+-include tests/fuzz/fuzz.mk
+-include tests/sanitize.mk
+-include docs/docs.mk
 
 clean:
 	rm -rf $(B)

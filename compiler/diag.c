@@ -174,6 +174,12 @@ void diag_plain(enum diag_sev sev, const char *fmt, ...)
 	end();
 }
 
+void diag_reset(void)
+{
+	diag_flush();
+	diag_nerrors = diag_nwarnings = 0;
+}
+
 void diag_summary(void)
 {
 	diag_flush();

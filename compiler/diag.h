@@ -41,6 +41,8 @@ void diag(enum diag_sev sev, wloc at, const char *fmt, ...)
 void diag_plain(enum diag_sev sev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the collected diagnostics, sorted by place. */
 void diag_flush(void);
+/* Flush and zero the counts (a new compilation in the same process). */
+void diag_reset(void);
 /* Flush, then "N errors, M warnings" on stderr when any were reported. */
 void diag_summary(void);
 

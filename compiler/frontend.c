@@ -49,6 +49,8 @@ static char *resolve(const char *base, const char *rel)
 	return out;
 }
 
+static void parse_text(pctx *px, const char *path, const char *real, char *text, size_t len, wloc from);
+
 static void parse_source(pctx *px, const char *path, wloc from)
 {
 	char real[PATH_MAX];
@@ -61,6 +63,12 @@ static void parse_source(pctx *px, const char *path, wloc from)
 			diag(DIAG_ERROR, from, "cannot read included file '%s': %s", path, strerror(errno));
 		return;
 	}
+	parse_text(px, path, real, text, len, from);
+}
+
+/* Parse text (malloc'd, NUL-terminated; diag owns it from here) as the file path. */
+static void parse_text(pctx *px, const char *path, const char *real, char *text, size_t len, wloc from)
+{
 	for (int i = 0; i < px->depth; i++)
 		if (!strcmp(px->stack[i], real)) {
 			diag(DIAG_ERROR, from, "include cycle: '%s' is already being read", path);
@@ -92,6 +100,16 @@ static void parse_source(pctx *px, const char *path, wloc from)
 	free(px->stack[--px->depth]);
 	px->file = saved_file;
 	px->app = saved_app;
+}
+
+int frontend_parse_text(wpolicy *pol, const char *name, const char *text, size_t len)
+{
+	pctx px = { .pol = pol, .file = -1, .app = -1 };
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	parse_text(&px, name, name, copy, len, (wloc){ .file = -1 });
+	return 0;
 }
 
 int frontend_parse(wpolicy *pol, const char *path)

@@ -58,6 +58,10 @@ typedef struct wtgt {
  * could not be read (reported). Syntax and semantic errors are counted in diag. */
 int frontend_parse(wpolicy *pol, const char *path);
 
+/* The same for text in memory named `name` (fuzzing, tests); includes and set files are
+ * still read relative to name. */
+int frontend_parse_text(wpolicy *pol, const char *name, const char *text, size_t len);
+
 /* Parser actions. */
 void frontend_include(pctx *px, wstr path, wloc at);
 void frontend_set_file(pctx *px, wset *set, wstr path, wloc at);
