@@ -30,6 +30,9 @@ for f in ok/*.wcsp; do
 	"$W" emit "$f" >"$tmp/c" 2>"$tmp/warn"; rc=$?
 	[ $rc -eq 0 ] || { echo "FAIL golden $f: emit exited $rc"; sed 's/^/    /' "$tmp/warn"; continue; }
 	check "golden emit $f" "$n.c.ok" "$tmp/c"
+	if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -pedantic -I../../runtime -c -x c "$tmp/c" -o "$tmp/o" 2>"$tmp/ccerr"; then
+		echo "PASS golden C compiles clean $f"
+	else echo "FAIL golden C compiles clean $f:"; head -5 "$tmp/ccerr"; fi
 	"$W" emit "$f" >"$tmp/c2" 2>/dev/null
 	if cmp -s "$tmp/c" "$tmp/c2"; then echo "PASS golden deterministic $f"; else echo "FAIL golden deterministic $f: two emits differ"; fi
 	"$W" config "$f" --app defaultApp >"$tmp/cfg" 2>/dev/null
