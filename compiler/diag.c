@@ -183,7 +183,7 @@ void diag_reset(void)
 void diag_summary(void)
 {
 	diag_flush();
-	int e = diag_nerrors, w = diag_nwarnings;
+	int e = diag_nerrors, w = diag_quiet ? 0 : diag_nwarnings;
 	if (!e && !w)
 		return;
 	if (e && w)

@@ -63,3 +63,34 @@ for f in fail/*.wcsp; do
 	if [ $rc -ne 1 ]; then echo "FAIL must-fail $f: exit $rc, want 1"; continue; fi
 	check "must-fail $f" "$n.err.ok" "$tmp/err"
 done
+
+# the command line: exit codes and the messages that are not about a policy's text
+cli() {   # cli NAME WANT-EXIT WANT-STDERR-LINE ARGS...
+	local name=$1 want=$2 line=$3; shift 3
+	"$W" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+	if [ $rc -ne "$want" ]; then echo "FAIL cli $name: exit $rc, want $want"; sed 's/^/    /' "$tmp/err"; return; fi
+	if [ -n "$line" ] && ! grep -qxF -- "$line" "$tmp/err"; then
+		echo "FAIL cli $name: stderr lacks: $line"; sed 's/^/    /' "$tmp/err"; return; fi
+	echo "PASS cli $name"
+}
+cli missing-file 1 "wcspc: error: cannot read 'nope.wcsp': No such file or directory" check nope.wcsp
+cli no-command 2 "wcspc: no command given" 
+cli unknown-command 2 "wcspc: unknown command 'compile'" compile ok/settings.wcsp
+cli unknown-option 2 "wcspc: unknown option '--fast'" check --fast ok/settings.wcsp
+cli no-policy 2 "wcspc: check needs a policy file" check
+cli out-with-check 2 "wcspc: -o goes with build and emit, not check" check ok/settings.wcsp -o x
+cli app-with-emit 2 "wcspc: --app goes with config, not emit" emit ok/settings.wcsp --app a
+cli fmt-both 2 "wcspc: fmt takes -w or --check, not both" fmt ok/settings.wcsp -w --check
+cli threshold-bad 2 "wcspc: --threshold takes a percentage, not 'lots'" test ok/settings.wcsp --threshold lots
+cli test-file-items 1 "wcspc: error: ok/settings.wcsp: a test file holds only test blocks" test ../../policies/echo.wcsp ok/settings.wcsp
+cli test-none 3 "wcspc test: no tests (write test blocks in the policy or pass test files)" test ok/settings.wcsp
+cli werror-exit 1 "" check -Werror ok/warnings.wcsp
+cli quiet-ok 0 "" check -q ok/settings.wcsp
+cli fmt-check-unformatted 1 "ok/settings.wcsp: not formatted (wcspc fmt -w ok/settings.wcsp)" fmt --check ok/settings.wcsp
+cli version 0 "" --version
+cli help 0 "" --help
+if [ -s "$tmp/out" ]; then echo "PASS cli help prints usage"; else echo "FAIL cli help prints usage: nothing on stdout"; fi
+"$W" check -q ok/settings.wcsp >"$tmp/out" 2>"$tmp/err"
+if [ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ]; then echo "PASS cli -q prints nothing"; else echo "FAIL cli -q prints nothing"; fi
+"$W" check ok/settings.wcsp 2>/dev/null >"$tmp/out"
+if grep -qxF "ok/settings.wcsp: OK (45 methods, 3 rules, 0 sets)" "$tmp/out"; then echo "PASS cli check OK line"; else echo "FAIL cli check OK line: $(cat "$tmp/out")"; fi
