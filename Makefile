@@ -28,7 +28,7 @@ CC_OBJ   = $(CC_SRC:%.c=$(B)/%.o) $(CC_GEN:%.c=%.o)
 RT_DIR  ?= $(abspath $(B))
 RT_INC  ?= $(abspath runtime)
 
-.PHONY: all clean test tests run deps install
+.PHONY: all clean test tests run deps install static-runtime
 all: $(B)/wcspc $(B)/libwcsprt.a $(B)/wcsp_main.o
 
 # The README's two commands. Each installs missing Debian packages first.
@@ -45,6 +45,10 @@ test: deps
 
 deps:
 	@sh tools/deps.sh
+
+# libmicrohttpd without HTTPS from Debian's source package, for `wcspc build --static`
+static-runtime: all
+	sh tools/static-mhd.sh $(B)/mhd-static
 
 $(B)/%.o: %.c $(wildcard runtime/*.h compiler/*.h) | dirs
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@

@@ -143,18 +143,28 @@ static int build(const opts *o, const lowered *l)
 
 	char *argv[64];
 	int n = 0;
-	char ldlibs[] = WCSP_LDLIBS;
+	char ldlibs[] = WCSP_LDLIBS, mhd_static[4200];
 	argv[n++] = (char *)(o->cc ? o->cc : env_or("CC", WCSP_CC));
 	char *fixed[] = { "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-s", inc, "-o", out,
 		tmp, mainobj, lib };
 	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
 		argv[n++] = fixed[i];
-	for (char *t = strtok(ldlibs, " "); t && n < 56; t = strtok(NULL, " "))
-		argv[n++] = t;
+	if (o->is_static) {
+		/* a libmicrohttpd without HTTPS (make static-runtime), static nettle and libc */
+		snprintf(mhd_static, sizeof mhd_static, "%s/mhd-static/lib/libmicrohttpd.a", rt);
+		if (access(mhd_static, R_OK)) {
+			fprintf(stderr, "wcspc: --static needs %s: run `make static-runtime` first\n", mhd_static);
+			unlink(tmp);
+			return EXIT_TOOLCHAIN;
+		}
+		char *st[] = { "-static", "-Wl,--gc-sections", mhd_static, "-lnettle" };
+		for (size_t i = 0; i < sizeof st / sizeof *st; i++)
+			argv[n++] = st[i];
+	} else
+		for (char *t = strtok(ldlibs, " "); t && n < 56; t = strtok(NULL, " "))
+			argv[n++] = t;
 	argv[n++] = "-lpthread";
 	argv[n++] = "-lm";
-	if (o->is_static)
-		argv[n++] = "-static";
 	argv[n] = NULL;
 	int rc = run(argv);
 	unlink(tmp);
@@ -164,7 +174,8 @@ static int build(const opts *o, const lowered *l)
 	}
 	struct stat st;
 	if (stat(out, &st) == 0)
-		fprintf(stderr, "wcspc: built %s (%lld bytes, stripped)\n", out, (long long)st.st_size);
+		fprintf(stderr, "wcspc: built %s (%lld bytes, stripped%s)\n", out, (long long)st.st_size,
+			o->is_static ? ", static" : "");
 	return EXIT_OK;
 }
 
