@@ -94,6 +94,17 @@ static const char *const method_type[] = {
 #define OPEN(f, type, name, n) do { if (n) fprintf(f, "\nstatic const %s %s[%u] = {\n", type, name, (unsigned)(n)); } while (0)
 #define CLOSE(f, n) do { if (n) fputs("};\n", f); } while (0)
 
+static void str_array(FILE *f, const char *name, const wcsp_str *v, uint32_t n)
+{
+	OPEN(f, "wcsp_str", name, n);
+	for (uint32_t i = 0; i < n; i++) {
+		fputc('\t', f);
+		wstr_lit(f, v[i]);
+		fputs(",\n", f);
+	}
+	CLOSE(f, n);
+}
+
 static void ref(FILE *f, const char *base, const void *p, const void *start, size_t size)
 {
 	if (!p)
@@ -118,13 +129,7 @@ void emit_c(const lowered *l, FILE *out)
 		fprintf(out, " *   %s\n", l->srcnames[i]);
 	fputs(" */\n#include <stddef.h>\n#include \"wcsp_abi.h\"\n", out);
 
-	OPEN(f, "wcsp_str", "segs", l->nsegs);
-	for (uint32_t i = 0; i < l->nsegs; i++) {
-		fputc('\t', f);
-		wstr_lit(f, l->segs[i]);
-		fputs(",\n", f);
-	}
-	CLOSE(f, l->nsegs);
+	str_array(f, "segs", l->segs, l->nsegs);
 
 	OPEN(f, "wcsp_path", "paths", l->npaths);
 	for (uint32_t i = 0; i < l->npaths; i++)
@@ -161,13 +166,7 @@ void emit_c(const lowered *l, FILE *out)
 		fprintf(f, "\t{%s, %u, %u},\n", cond_op[l->conds[i].op], l->conds[i].a, l->conds[i].b);
 	CLOSE(f, l->nconds);
 
-	OPEN(f, "wcsp_str", "set_keys", l->nkeys);
-	for (uint32_t i = 0; i < l->nkeys; i++) {
-		fputc('\t', f);
-		wstr_lit(f, l->keys[i]);
-		fputs(",\n", f);
-	}
-	CLOSE(f, l->nkeys);
+	str_array(f, "set_keys", l->keys, l->nkeys);
 
 	OPEN(f, "wcsp_set", "sets", p->nsets);
 	for (uint32_t i = 0; i < p->nsets; i++) {
@@ -235,13 +234,7 @@ void emit_c(const lowered *l, FILE *out)
 	}
 	CLOSE(f, p->napps + 1);
 
-	OPEN(f, "wcsp_str", "methods", p->nmethods);
-	for (uint32_t i = 0; i < p->nmethods; i++) {
-		fputc('\t', f);
-		wstr_lit(f, l->methods[i]);
-		fputs(",\n", f);
-	}
-	CLOSE(f, p->nmethods);
+	str_array(f, "methods", l->methods, p->nmethods);
 	OPEN(f, "uint8_t", "method_types", p->nmethods);
 	for (uint32_t i = 0; i < p->nmethods; i++)
 		fprintf(f, "\t%s,\n", method_type[l->mtypes[i]]);
