@@ -23,6 +23,7 @@
  */
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS       /* linear time; json.h defines it too: one token layout */
 #include <jsmn.h>	/* implementation, once; json.h's JSMN_HEADER include is then a no-op */
 #include "json.h"
 

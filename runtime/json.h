@@ -17,6 +17,9 @@
 #define WCSP_JSON_H
 
 #include <stddef.h>
+/* Parent links make jsmn linear: without them it rescans earlier tokens at every ',' and
+ * closing bracket, quadratic in a container's width (1 MB bodies took seconds). */
+#define JSMN_PARENT_LINKS
 #define JSMN_HEADER
 #include <jsmn.h>
 #undef JSMN_HEADER
