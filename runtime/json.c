@@ -1,7 +1,7 @@
 /*
  * json.c -- strict JSON over jsmn's tokens: validation and readers.
  *
- * jsmn (strict mode, no parent links) only tokenises. Besides raw bytes in strings and
+ * jsmn (strict mode, parent links for linear time) only tokenises. Besides raw bytes in strings and
  * primitives like `1x2`, it lets missing, doubled and stray ',' and ':' through
  * (`[1 2]`, `{"a":1 "b":2}`, `[1,]`, `{,}`, `["a":1]`, `{"a":}`), because it never looks
  * at what lies between tokens. So validate() rechecks every byte between two tokens
