@@ -93,20 +93,22 @@ static size_t char_len(const char *s, size_t n)
 	return k <= n ? k : 1;
 }
 
-/* Glob: '*' any run (also empty), '?' one character, everything else itself.
- * One backtrack point suffices: on a mismatch resume after the latest '*'. */
+/* Glob: '*' any run (also empty), '?' one character, '\\' makes the next byte literal,
+ * everything else itself. One backtrack point suffices: on a mismatch resume after the
+ * latest '*'. */
 static int glob(const char *p, size_t pn, const char *s, size_t sn)
 {
 	size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
 	while (si < sn) {
+		int lit = pi + 1 < pn && p[pi] == '\\';
 		if (pi < pn && p[pi] == '*') {
 			star = ++pi;
 			mark = si;
 		} else if (pi < pn && p[pi] == '?') {
 			pi++;
 			si += char_len(s + si, sn - si);
-		} else if (pi < pn && p[pi] == s[si]) {
-			pi++;
+		} else if (pi < pn && p[pi + lit] == s[si]) {
+			pi += 1 + (size_t)lit;
 			si++;
 		} else if (star != (size_t)-1) {
 			pi = star;

@@ -20,6 +20,13 @@ for t in policies/*.tests.wcsp examples/*/*.tests.wcsp; do
 		sed 's/^/    /' <<<"$out"
 	fi
 done
+# the language's meaning, as test blocks inside the policies themselves
+for p in tests/semantics/*.wcsp; do
+	out=$("$W" test -q "$p" --coverage 2>&1); rc=$?
+	if [ $rc -eq 0 ]; then echo "PASS semantics $p"; echo "INFO $p: $(grep '^wcspc test:' <<<"$out" | sed 's/^wcspc test: //')"
+	else echo "FAIL semantics $p: exit $rc"; sed 's/^/    /' <<<"$out"; fi
+done
+
 for p in policies/*.wcsp examples/*/*.wcsp; do
 	case $p in *.tests.wcsp) continue ;; esac
 	[ -f "$p" ] || continue

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# demo.sh -- sessions only from our own sites, over real HTTP on 127.0.0.1.
+#
+# Builds domain-lock.wcsp with ../../build/wcspc (run `make all` in the repository root
+# first), starts the server on a free loopback port, sends the connect hooks WCS would send
+# for pages on our sites, on foreign and look-alike sites, and for an RTMP encoder, prints
+# each request and reply on one line each, and checks the statuses and fields. Exits 0 when
+# every check holds, 1 otherwise. The server is stopped whatever happens.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+W=$here/../../build/wcspc
+NAME=domain-lock
+
+# ------------------------------------------------------------------ plumbing
+[ -x "$W" ] || { echo "demo: $W is missing; run 'make all' in the repository root" >&2; exit 1; }
+command -v curl >/dev/null || { echo "demo: curl is missing" >&2; exit 1; }
+tmp=$(mktemp -d) || exit 1
+pid=
+stop() {   # SIGTERM, then wait at most 5 s; sets RC to the server's exit status
+	RC=
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	RC=$?
+	pid=
+}
+trap 'stop; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+
+fails=0
+short() {   # one printable line: envelope fields and SDP elided, long ones cut in the middle
+	local s
+	s=$(printf '%s' "$1" | sed -E 's/"(nodeId|sessionId|mediaSessionId)":"[^"]*",?//g; s/"sdp":"[^"]*"/"sdp":"..."/' |
+		tr -c '[:print:]' ' ')
+	[ ${#s} -gt 160 ] && s="${s:0:70} ... ${s: -85}"
+	printf '%s' "$s"
+}
+# hook METHOD BODY: POST BODY to /rest/METHOD as WCS does; sets STATUS and REPLY
+hook() {
+	STATUS=$(curl -s --max-time 5 -o "$tmp/reply" -w '%{http_code}' -X POST \
+		-H 'Accept: application/json' -H 'Content-Type: application/json;charset=UTF-8' \
+		-H 'User-Agent: Java/1.8.0_111' -H 'Expect:' --data-binary "$2" \
+		"http://127.0.0.1:$port/rest/$1")
+	REPLY=$(cat "$tmp/reply")
+	printf -- '--> %-21s %s\n' "$1" "$(short "$2")"
+	printf -- '<-- %-21s %s\n' "$STATUS" "$(short "$REPLY")"
+}
+check() {   # check WHAT COMMAND...: one "ok" or "MISMATCH" line
+	if "${@:2}"; then echo "    ok: $1"; else echo "    MISMATCH: $1 (status $STATUS)"; fails=$((fails + 1)); fi
+}
+# shellcheck disable=SC2317  # the predicates below run through check
+has() { [[ $REPLY == *"$1"* ]]; }
+# shellcheck disable=SC2317
+is() { [ "$STATUS" = "$1" ]; }
+# shellcheck disable=SC2317
+echoed() { [ "$REPLY" = "$1" ]; }
+
+# ------------------------------------------------------------------ build and start
+echo "== build $NAME.wcsp"
+(cd "$here" && "$W" check -Werror "$NAME.wcsp" && "$W" build "$NAME.wcsp" -o "$tmp/$NAME") || exit 1
+rcc=$(cd "$here" && "$W" config "$NAME.wcsp" --app defaultApp) || exit 1
+echo "derived restClientConfig: $rcc"
+
+: >"$tmp/server.err"   # before the start: the port loop may read it before the child opens it
+"$tmp/$NAME" --listen 127.0.0.1:0 >"$tmp/access.log" 2>"$tmp/server.err" &
+pid=$!
+port=
+for ((i = 0; i < 100; i++)); do
+	port=$(sed -nE 's/^wcsp: listening on 127\.0\.0\.1:([0-9]+) .*/\1/p' "$tmp/server.err")
+	[ -n "$port" ] && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.05
+done
+[ -n "$port" ] || { echo "demo: the server did not start: $(cat "$tmp/server.err")" >&2; exit 1; }
+echo "== server listening on 127.0.0.1:$port"
+echo "   (printout: nodeId, sessionId, mediaSessionId and sdp left out; long lines cut in the middle)"
+
+
+# ------------------------------------------------------------------ the WCS traffic
+node='"nodeId":"H4gfHeULtX6ddGGUWwZxhUNyqZHUFH8j@192.168.1.59"'
+# connect BROWSER-IP:PORT ORIGIN-FIELD: a Web SDK connect body (ORIGIN-FIELD may be empty)
+connect_body() {
+	printf '{%s,"appKey":"defaultApp","sessionId":"/%s/192.168.1.59:8443","useWsTunnel":false,"useWsTunnelPacketization2":false,"useBase64BinaryEncoding":false,"mediaProviders":["WebRTC","MSE","WSPlayer"],"clientVersion":"2.0.245","clientOSVersion":"5.0 (Windows)","clientBrowserVersion":"Mozilla/5.0 (Windows NT 10.0; Win64; x64)","msePacketizationVersion":2,"keepAlive":false%s}' \
+		"$node" "$1" "${2:+,$2}"
+}
+
+echo
+echo "== 1. a page on www.example.com opens a session"
+body=$(connect_body 192.168.1.38:64604 '"origin":"https://www.example.com"')
+hook connect "$body"
+check "connect is allowed" is 200
+check "the reply is the request, byte for byte (no restClientConfig needed)" echoed "$body"
+
+echo
+echo "== 2. a subdomain on WCS's demo port, and a listed partner"
+body=$(connect_body 192.168.1.40:50110 '"origin":"https://live.example.com:8888"')
+hook connect "$body"
+check "a subdomain with a port is allowed" is 200
+body=$(connect_body 198.51.100.23:40022 '"origin":"https://partner.example.net"')
+hook connect "$body"
+check "a listed partner is allowed" is 200
+check "the reply is the request, byte for byte" echoed "$body"
+
+echo
+echo "== 3. a foreign site embeds our player"
+body=$(connect_body 203.0.113.50:61001 '"origin":"https://evil.example.org"')
+hook connect "$body"
+check "connect is refused with 403" is 403
+check "the reply says why" echoed '{"error":"denied","reason":"unknown site"}'
+
+echo
+echo "== 4. look-alikes"
+body=$(connect_body 203.0.113.50:61002 '"origin":"https://example.com.evil.org"')
+hook connect "$body"
+check "a look-alike suffix is refused" is 403
+check "as an unknown site" has '"reason":"unknown site"'
+body=$(connect_body 203.0.113.50:61003 '"origin":"https://evil.org/x.example.com"')
+hook connect "$body"
+check "a path that ends like our domain is refused" is 403
+check "as a malformed origin" has '"reason":"malformed origin"'
+body=$(connect_body 203.0.113.50:61004 '"origin":"https://www.example.com@evil.org"')
+hook connect "$body"
+check "a user part in front of another host is refused" is 403
+check "as a malformed origin" has '"reason":"malformed origin"'
+
+echo
+echo "== 5. a session that reports no origin at all"
+body=$(connect_body 203.0.113.50:61005 '')
+hook connect "$body"
+check "connect is refused with 403" is 403
+
+echo
+echo "== 6. an RTMP encoder (rtmp://wcs:1935/live/van): appKey flashStreamingApp, no origin"
+body='{'$node',"appKey":"flashStreamingApp","sessionId":"/203.0.113.9:50012/192.168.1.59:1935","login":"rQq83sodiCPY0pJXCxGO","custom":{}}'
+hook connect "$body"
+check "the encoder connects" is 200
+check "the reply is the request, byte for byte" echoed "$body"
+
+echo
+echo "== 7. the allowed session's later hooks are not this policy's business: echoed"
+body='{'$node',"appKey":"defaultApp","sessionId":"/192.168.1.38:64604/192.168.1.59:8443","mediaSessionId":"56141d10-fddc-11e6-ac3a-4d67d5b3360d","name":"b4e7","published":true,"hasVideo":true,"hasAudio":true,"status":"PENDING","sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\n","record":false,"mediaProvider":"WebRTC"}'
+hook publishStream "$body"
+check "publishStream is echoed" echoed "$body"
+body='{'$node',"appKey":"defaultApp","sessionId":"/192.168.1.38:64604/192.168.1.59:8443","status":"ESTABLISHED","origin":"https://www.example.com"}'
+hook ConnectionStatusEvent "$body"
+check "ConnectionStatusEvent is echoed" echoed "$body"
+
+# ------------------------------------------------------------------ stop and report
+stop
+check "the server exits 0 on SIGTERM" [ "$RC" = 0 ]
+echo
+echo "== access log (the deciding rule of each request)"
+sed 's/^/    /' "$tmp/access.log"
+echo
+if [ "$fails" -eq 0 ]; then echo "demo $NAME: all checks hold"; exit 0; fi
+echo "demo $NAME: $fails check(s) failed"
+exit 1

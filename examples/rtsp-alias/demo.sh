@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# demo.sh -- camera aliases rewritten to RTSP URLs, over real HTTP on 127.0.0.1.
+#
+# Builds rtsp-alias.wcsp with ../../build/wcspc (run `make all` in the repository root
+# first), starts the server on a free loopback port, sends the hooks WCS would send when
+# viewers ask for cameras by alias (known, unknown, and by raw URL), prints each request and
+# reply on one line each, and checks the statuses and the rewritten names. Exits 0 when every
+# check holds, 1 otherwise. The server is stopped whatever happens.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+W=$here/../../build/wcspc
+NAME=rtsp-alias
+
+# ------------------------------------------------------------------ plumbing
+[ -x "$W" ] || { echo "demo: $W is missing; run 'make all' in the repository root" >&2; exit 1; }
+command -v curl >/dev/null || { echo "demo: curl is missing" >&2; exit 1; }
+tmp=$(mktemp -d) || exit 1
+pid=
+stop() {   # SIGTERM, then wait at most 5 s; sets RC to the server's exit status
+	RC=
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	RC=$?
+	pid=
+}
+trap 'stop; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+
+fails=0
+short() {   # one printable line: envelope fields and SDP elided, long ones cut in the middle
+	local s
+	s=$(printf '%s' "$1" | sed -E 's/"(nodeId|sessionId|mediaSessionId)":"[^"]*",?//g; s/"sdp":"[^"]*"/"sdp":"..."/' |
+		tr -c '[:print:]' ' ')
+	[ ${#s} -gt 160 ] && s="${s:0:70} ... ${s: -85}"
+	printf '%s' "$s"
+}
+# hook METHOD BODY: POST BODY to /rest/METHOD as WCS does; sets STATUS and REPLY
+hook() {
+	STATUS=$(curl -s --max-time 5 -o "$tmp/reply" -w '%{http_code}' -X POST \
+		-H 'Accept: application/json' -H 'Content-Type: application/json;charset=UTF-8' \
+		-H 'User-Agent: Java/1.8.0_111' -H 'Expect:' --data-binary "$2" \
+		"http://127.0.0.1:$port/rest/$1")
+	REPLY=$(cat "$tmp/reply")
+	printf -- '--> %-21s %s\n' "$1" "$(short "$2")"
+	printf -- '<-- %-21s %s\n' "$STATUS" "$(short "$REPLY")"
+}
+check() {   # check WHAT COMMAND...: one "ok" or "MISMATCH" line
+	if "${@:2}"; then echo "    ok: $1"; else echo "    MISMATCH: $1 (status $STATUS)"; fails=$((fails + 1)); fi
+}
+# shellcheck disable=SC2317  # the predicates below run through check
+has() { [[ $REPLY == *"$1"* ]]; }
+# shellcheck disable=SC2317
+is() { [ "$STATUS" = "$1" ]; }
+# shellcheck disable=SC2317
+echoed() { [ "$REPLY" = "$1" ]; }
+
+# ------------------------------------------------------------------ build and start
+echo "== build $NAME.wcsp"
+(cd "$here" && "$W" check -Werror "$NAME.wcsp" && "$W" build "$NAME.wcsp" -o "$tmp/$NAME") || exit 1
+rcc=$(cd "$here" && "$W" config "$NAME.wcsp" --app defaultApp) || exit 1
+echo "derived restClientConfig: $rcc"
+
+: >"$tmp/server.err"   # before the start: the port loop may read it before the child opens it
+"$tmp/$NAME" --listen 127.0.0.1:0 >"$tmp/access.log" 2>"$tmp/server.err" &
+pid=$!
+port=
+for ((i = 0; i < 100; i++)); do
+	port=$(sed -nE 's/^wcsp: listening on 127\.0\.0\.1:([0-9]+) .*/\1/p' "$tmp/server.err")
+	[ -n "$port" ] && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.05
+done
+[ -n "$port" ] || { echo "demo: the server did not start: $(cat "$tmp/server.err")" >&2; exit 1; }
+echo "== server listening on 127.0.0.1:$port"
+echo "   (printout: nodeId, sessionId, mediaSessionId and sdp left out; long lines cut in the middle)"
+
+
+# ------------------------------------------------------------------ the WCS traffic
+node='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
+sid='"sessionId":"/192.168.1.77:51234/192.168.1.101:8443"'
+sdp='"sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=group:BUNDLE audio video\r\n"'
+# play_body MEDIA-SESSION-ID NAME: the playStream body of a Web SDK player
+play_body() {
+	printf '{%s,"appKey":"defaultApp",%s,"mediaSessionId":"%s","name":"%s","published":false,"hasVideo":true,"hasAudio":true,"status":"PENDING",%s,"record":false,"width":1280,"height":720,"bitrate":0,"minBitrate":0,"maxBitrate":0,"quality":0,"mediaProvider":"WebRTC"}' \
+		"$node" "$sid" "$1" "$2" "$sdp"
+}
+
+echo
+echo "== 1. a viewer's page opens a session"
+body='{'$node',"appKey":"defaultApp",'$sid',"useWsTunnel":false,"useWsTunnelPacketization2":false,"useBase64BinaryEncoding":false,"mediaProviders":["WebRTC","MSE","WSPlayer"],"clientVersion":"2.0.245","clientOSVersion":"5.0 (X11)","clientBrowserVersion":"Mozilla/5.0 (X11; Linux x86_64)","msePacketizationVersion":2,"keepAlive":false,"origin":"https://cams.example.com"}'
+hook connect "$body"
+check "connect is allowed" is 200
+check "the reply is the request plus exactly the derived restClientConfig" echoed "${body%\}},\"restClientConfig\":$rcc}"
+check "playStream: WCS takes the name from our reply and obeys refusals" has '"playStream":{"clientExclude":"","restExclude":"","restOnError":"FAIL","restPolicy":"OVERWRITE","restOverwrite":"name"}'
+
+echo
+echo "== 2. the viewer asks for the lobby camera"
+body=$(play_body 56141d10-fddc-11e6-ac3a-4d67d5b3360d lobby)
+hook playStream "$body"
+check "playStream is allowed" is 200
+check "name is the lobby camera's URL, every other byte as sent" \
+	echoed "${body/\"name\":\"lobby\"/\"name\":\"rtsp://10.20.0.11:554/Streaming/Channels/101\"}"
+
+echo
+echo "== 3. and for the loading dock"
+body=$(play_body 6a0b3c70-fddc-11e6-ac3a-4d67d5b3360d loading-dock)
+hook playStream "$body"
+check "playStream is allowed" is 200
+check "name is the loading dock camera's URL" has '"name":"rtsp://10.20.0.13:554/h264/ch1/main/av_stream"'
+
+echo
+echo "== 4. WCS reports the stream playing, under its real name"
+body='{'$node',"appKey":"defaultApp",'$sid',"mediaSessionId":"56141d10-fddc-11e6-ac3a-4d67d5b3360d","name":"rtsp://10.20.0.11:554/Streaming/Channels/101","published":false,"hasVideo":true,"hasAudio":true,"status":"PLAYING","record":false,"width":1280,"height":720,"bitrate":0,"quality":0,"mediaProvider":"WebRTC"}'
+hook StreamStatusEvent "$body"
+check "the event is acknowledged with its own body" echoed "$body"
+
+echo
+echo "== 5. an alias nobody configured"
+body=$(play_body 7b2e4d80-fddc-11e6-ac3a-4d67d5b3360d server-room)
+hook playStream "$body"
+check "playStream is refused with 404" is 404
+check "the reply says why" echoed '{"error":"denied","reason":"no such camera"}'
+
+echo
+echo "== 6. a page that learnt a camera's URL asks for it directly"
+body=$(play_body 8c3f5e90-fddc-11e6-ac3a-4d67d5b3360d rtsp://10.20.0.12:554/Streaming/Channels/101)
+hook playStream "$body"
+check "playStream is refused with 403" is 403
+check "the reply says why" has '"reason":"ask for a camera alias, not an address"'
+
+echo
+echo "== 7. or tries to make WCS pull some other URL"
+body=$(play_body 9d406fa0-fddc-11e6-ac3a-4d67d5b3360d rtsp://203.0.113.7:554/anything)
+hook playStream "$body"
+check "playStream is refused with 403" is 403
+
+# ------------------------------------------------------------------ stop and report
+stop
+check "the server exits 0 on SIGTERM" [ "$RC" = 0 ]
+echo
+echo "== access log (the deciding rule of each request)"
+sed 's/^/    /' "$tmp/access.log"
+echo
+if [ "$fails" -eq 0 ]; then echo "demo $NAME: all checks hold"; exit 0; fi
+echo "demo $NAME: $fails check(s) failed"
+exit 1
