@@ -3,6 +3,8 @@
  * (connect, direct invocations, events, incoming) and is the order restClientConfig lists.
  * Both spellings WCS's pages use are kept where they differ (sendDtmf/sendDTMF,
  * sendBugReport/submitBugReport): which one a given WCS build sends is not documented.
+ * SubscriptionStatusEvent, XcapStatusEvent, sendStreamEvent and StreamEvent come from the
+ * event list of WCS's own method-type page (shared/seeds), which the hook reference lacks.
  */
 #include <string.h>
 #include <ctype.h>
@@ -14,6 +16,7 @@
 #define Y CAT_REFUSE_YES
 #define U CAT_REFUSE_UNADVISABLE
 #define N CAT_REFUSE_NO
+#define Q CAT_REFUSE_UNDOCUMENTED
 
 const cat_method cat_methods[] = {
 	{ "connect", WCSP_MT_CONNECT, Y, NULL },
@@ -35,10 +38,10 @@ const cat_method cat_methods[] = {
 	{ "OnDataEvent", D, Y, NULL },
 	{ "sendBugReport", D, Y, NULL },
 	{ "submitBugReport", D, Y, NULL },
-	{ "pauseStream", D, Y, NULL },
-	{ "snapshot", D, Y, NULL },
-	{ "pushLogs", D, Y, NULL },
-	{ "sessionDebug", D, Y, NULL },
+	{ "pauseStream", D, Q, NULL },
+	{ "snapshot", D, Q, NULL },
+	{ "pushLogs", D, Q, NULL },
+	{ "sessionDebug", D, Q, NULL },
 	{ "hangup", D, U, NULL },
 	{ "unPublishStream", D, U, NULL },
 	{ "stopStream", D, U, NULL },
@@ -58,7 +61,7 @@ const cat_method cat_methods[] = {
 	{ "sendStreamEvent", E, N, NULL },
 	{ "StreamEvent", E, N, NULL },
 	{ "OnCallEvent", I, Y, NULL },
-	{ "OnMessageEvent", I, Y, NULL },
+	{ "OnMessageEvent", I, Q, NULL },
 	{ "OnTransferEvent", I, Y, NULL },
 };
 const int cat_nmethods = (int)(sizeof cat_methods / sizeof cat_methods[0]);

@@ -12,7 +12,8 @@
 enum cat_refuse {
 	CAT_REFUSE_YES,          /* WCS honours a refusal (with restOnError FAIL) */
 	CAT_REFUSE_UNADVISABLE,  /* possible but not useful: hangup, unPublishStream, stopStream */
-	CAT_REFUSE_NO            /* an event: it already happened */
+	CAT_REFUSE_NO,           /* an event: it already happened */
+	CAT_REFUSE_UNDOCUMENTED  /* WCS's pages do not say whether it honours a refusal */
 };
 
 typedef struct cat_method {

@@ -105,6 +105,12 @@ static void check_deny(const wpolicy *p, const wblock *b, const wstmt *s)
 	else if (c->refuse == CAT_REFUSE_UNADVISABLE)
 		diag(DIAG_WARNING, s->loc, "denying '%s' is allowed but not advisable: the client "
 		     "is leaving anyway", c->name);
+	else if (c->refuse == CAT_REFUSE_UNDOCUMENTED)
+		diag(DIAG_WARNING, s->loc, "WCS is not documented to honour a refusal of '%s': the "
+		     "deny may be logged and ignored", c->name);
+	else if (!strcmp(c->name, "StreamKeepAliveEvent") && s->status && s->status != 403)
+		diag(DIAG_WARNING, s->status_loc, "only a 403 stops a stream: WCS reports a %d on "
+		     "StreamKeepAliveEvent as an error and keeps the stream", s->status);
 }
 
 static int is_const(const wvalue *v) { return v->kind != V_PATH; }

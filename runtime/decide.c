@@ -411,8 +411,12 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	for (int i = 0; i < n; i++)
 		if (!c->edits[i].text)
 			c->edits[i].text = c->tbuf + c->eoff[i];
+	/* connect carries the derived config, replacing the request's; an app with nothing to
+	 * configure echoes connect as is, but never hands back a config the caller sent */
 	if (m == p->connect && p->apps[ai].rcc.n)
 		c->edits[n++] = (sp_edit){ &rcc_key, 1, p->apps[ai].rcc.s, p->apps[ai].rcc.n };
+	else if (m == p->connect && wj_get(&c->doc, 0, rcc_key.s, rcc_key.n) >= 0)
+		c->edits[n++] = (sp_edit){ &rcc_key, 1, "{}", 2 };
 	if (!n)
 		return 200;
 	if (sp_splice(&c->splice, &c->doc, c->edits, n, &r->owned, &r->len))

@@ -32,6 +32,7 @@ done
 group golden bash tests/golden/run.sh
 group policy-tests bash tests/policy-tests.sh
 group e2e bash tests/e2e/run.sh
+group sim bash tests/sim/run.sh
 group examples bash examples/run-all.sh
 group static bash tests/static.sh
 

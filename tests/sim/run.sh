@@ -28,6 +28,7 @@ SCEN_TIMEOUT=20
 tmp=$(mktemp -d) || exit 2
 declare -A PORT=() PID=() SRVLOG=() BIN=()
 nsrv=0
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	local k i
 	[ "${#PID[@]}" -gt 0 ] || { rm -rf "$tmp"; return; }
@@ -53,7 +54,8 @@ command -v timeout >/dev/null || { fail "sim: tools" "timeout(1) is missing"; ex
 # ---------------------------------------------------------------- the simulator
 
 mkdir -p "$B/tests"
-# the Makefile's STD and WARN, and its CFLAGS default
+# the Makefile's STD and WARN, and its CFLAGS default (CFLAGS is a list of words)
+# shellcheck disable=SC2086
 if $CC -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror $CFLAGS \
 	-Iruntime -o "$SIM" tests/sim/wcs-sim.c "$B/libwcsprt_core.a" -lm >"$tmp/cc.log" 2>&1; then
 	pass "sim: wcs-sim builds clean with -std=c11 -Wall -Wextra -Werror"

@@ -56,6 +56,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -606,6 +607,7 @@ typedef struct {
 	int fd;
 	int nconn;           /* TCP connections opened so far */
 	int nreq;            /* requests answered */
+	int err_no;          /* errno of the last failed recv */
 	char *buf;           /* received bytes not consumed yet */
 	size_t len, cap;
 } http_conn;
@@ -700,8 +702,9 @@ fill(http_conn *h, sbuf *err)
 		break;
 	}
 	if (r < 0) {
-		sb_printf(err, "recv: %s", (errno == EAGAIN || errno == EWOULDBLOCK) ?
-		    "timed out" : strerror(errno));
+		h->err_no = errno;
+		sb_printf(err, "recv: %s", (h->err_no == EAGAIN || h->err_no == EWOULDBLOCK) ?
+		    "timed out" : strerror(h->err_no));
 		return -1;
 	}
 	h->len += (size_t)r;
@@ -766,8 +769,13 @@ read_reply(http_conn *h, http_reply *rp, sbuf *err)
 			sb_puts(err, "reply headers over 64 KiB");
 			return -1;
 		}
-		if ((r = fill(h, err)) < 0)
+		if ((r = fill(h, err)) < 0) {
+			/* a reset before any byte of the reply: the server had closed the
+			 * kept-alive connection, the request never reached it */
+			if (!got_any && (h->err_no == ECONNRESET || h->err_no == EPIPE))
+				return -2;
 			return -1;
+		}
 		if (r == 0) {
 			if (!got_any)
 				return -2;
@@ -931,6 +939,14 @@ http_post(http_conn *h, const char *path, const char *body, size_t blen, http_re
 	sb_put(&req, body, blen);   /* one write, as a Java client's buffered stream does */
 	for (attempt = 0; attempt < 2; attempt++) {
 		sb_clear(err);
+		if (h->fd >= 0 && h->len == 0) {
+			/* like a Java client's stale-connection check: a kept-alive connection
+			 * the server has closed reads EOF (or a reset) at once */
+			char c;
+			ssize_t k = recv(h->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+			if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+				http_close(h);
+		}
 		reused = h->fd >= 0;
 		if (!reused && http_open(h, err) != 0)
 			break;
@@ -1383,7 +1399,7 @@ note_method(scen *s, const char *m)
 static void
 summary_add(scen *s, const char *m, const char *what)
 {
-	sb_printf(&s->summary, "%s%s %s", s->summary.n ? "; " : "", m, what);
+	sb_printf(&s->summary, "%s%s %s", s->summary.n ? ", " : "", m, what);
 }
 
 /* bookkeeping of streams, calls and the session once WCS's outcome is known */
@@ -1660,6 +1676,7 @@ do_hook(scen *s, int line, const char *method, const char *file, char **args, in
 		    sb_str(&err));
 		problem(s, line, "transport", d.p);
 		free(d.p);
+		summary_add(s, method, "no reply");
 		s->bad = 1;
 		rc = -1;
 		goto out;
@@ -1766,9 +1783,9 @@ done:
 	{
 		sbuf sm = { 0 };
 		if (st->sent && st->out == O_CONNECT_REFUSED)
-			sb_printf(&sm, "refused (%d)", st->status);
+			sb_printf(&sm, "refused/%d", st->status);
 		else if (st->sent)
-			sb_printf(&sm, "%s (%d)", short_outcome(st), st->status);
+			sb_printf(&sm, "%s/%d", short_outcome(st), st->status);
 		else
 			sb_puts(&sm, short_outcome(st));
 		summary_add(s, method, sm.p);
@@ -2126,6 +2143,9 @@ run_flow(const char *file, http_conn *h, const char *prefix)
 	const char *base;
 
 	memset(&s, 0, sizeof s);
+	/* every scenario starts with a fresh WCS: a new connection pool */
+	http_close(h);
+	h->nconn = h->nreq = 0;
 	s.file = file;
 	s.h = h;
 	s.prefix = prefix;
@@ -2155,6 +2175,19 @@ run_flow(const char *file, http_conn *h, const char *prefix)
 		} else if (!strcmp(tk[0], "policy") || !strcmp(tk[0], "server") ||
 		    !strcmp(tk[0], "server-log-lacks") || !strcmp(tk[0], "server-log-has")) {
 			/* for tests/sim/run.sh */
+		} else if (!strcmp(tk[0], "pause") && n == 2) {
+			/* idle time between hooks (at most 5 s): kept-alive connections age */
+			double sec = atof(tk[1]);
+			struct timespec ts;
+			if (sec < 0 || sec > 5) {
+				problem(&s, lineno, "scenario", "pause takes 0 to 5 seconds");
+				s.bad = 1;
+				continue;
+			}
+			ts.tv_sec = (time_t)sec;
+			ts.tv_nsec = (long)((sec - (double)ts.tv_sec) * 1e9);
+			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+				;
 		} else if (!strcmp(tk[0], "connect") && n >= 2) {
 			if (do_hook(&s, lineno, "connect", tk[1], tk + 2, n - 2) != 0)
 				break;
@@ -2190,9 +2223,9 @@ run_flow(const char *file, http_conn *h, const char *prefix)
 		}
 	}
 	fclose(f);
-	printf("INFO %s: %s [%d hooks: %d sent, %d not sent; %d/%d checks passed; %d TCP "
-	    "connection%s so far]\n", s.name, s.summary.n ? s.summary.p : "no hooks", s.nhooks,
-	    s.nposted, s.nnot, s.pass, s.pass + s.fail, h->nconn, h->nconn == 1 ? "" : "s");
+	printf("INFO %s: %d/%d checks passed; %d hooks, %d sent, %d not sent, %d TCP connection%s: "
+	    "%s\n", s.name, s.pass, s.pass + s.fail, s.nhooks, s.nposted, s.nnot, h->nconn,
+	    h->nconn == 1 ? "" : "s", s.summary.n ? s.summary.p : "no hooks");
 	step_clear(&s.cur);
 	session_clear(&s);
 	for (i = 0; i < s.nsent; i++)
