@@ -34,7 +34,7 @@ $(INST_B)/wcspc: $(INST_B)/wcspc.o $(filter-out $(B)/compiler/wcspc.o,$(CC_OBJ))
 install: all $(INST_B)/wcspc
 	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(INST_RTDIR) $(DESTDIR)$(INST_INC) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	$(INSTALL) -m 755 $(INST_B)/wcspc $(DESTDIR)$(PREFIX)/bin/wcspc
+	$(INSTALL) -m 755 -s $(INST_B)/wcspc $(DESTDIR)$(PREFIX)/bin/wcspc
 	$(INSTALL) -m 644 $(B)/libwcsprt.a $(B)/wcsp_main.o $(DESTDIR)$(INST_RTDIR)/
 	$(INSTALL) -m 644 runtime/*.h $(DESTDIR)$(INST_INC)/
 	@if [ -f $(MHD_STATIC) ]; then \
