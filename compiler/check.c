@@ -75,8 +75,14 @@ static void resolve_target(wpolicy *p, wblock *b)
 		b->method = m;
 		return;
 	}
-	if (!b->name.n || memchr(b->name.s, 0, b->name.n) || memchr(b->name.s, '/', b->name.n)) {
-		diag(DIAG_ERROR, b->name_loc, "a method name must be a non-empty URL path segment");
+	int ok = b->name.n > 0;
+	for (size_t i = 0; ok && i < b->name.n; i++) {
+		char c = b->name.s[i];
+		ok = c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z') || (i && c >= '0' && c <= '9');
+	}
+	if (!ok) {
+		diag(DIAG_ERROR, b->name_loc, "a method name is letters, digits and '_', not starting "
+		     "with a digit: the server routes only such URL segments");
 		return;
 	}
 	for (int i = 0; i < p->custom.n; i++)
@@ -94,6 +100,11 @@ static void check_deny(const wpolicy *p, const wblock *b, const wstmt *s)
 	if (b->target == T_EVENTS || b->target == T_ALL) {
 		diag(DIAG_ERROR, s->loc, "a deny in '%s' covers events, which WCS cannot refuse; "
 		     "put it in a method block or in 'direct'/'incoming'", target_name(p, b));
+		return;
+	}
+	if (b->target == T_DIRECT && !s->reported) {
+		diag(DIAG_WARNING, s->loc, "this deny in 'direct' also covers hangup, unPublishStream "
+		     "and stopStream: allowed, but not advisable (the client is leaving anyway)");
 		return;
 	}
 	if (b->method < 0 || b->method >= cat_nmethods)
@@ -257,6 +268,10 @@ void check_policy(wpolicy *p)
 		wblock *b = p->blocks.v[i];
 		for (int j = 0; j < b->stmts.n; j++) {
 			wstmt *s = b->stmts.v[j];
+			if (b->method == 0 && is_setting(s->kind))
+				diag(DIAG_ERROR, s->loc, "connect takes no '%s': restClientConfig arrives in "
+				     "connect's own reply and configures the methods after it",
+				     setting_name(s->kind));
 			check_cond(p, s->guard);
 			if (s->kind == S_DENY)
 				check_deny(p, b, s);

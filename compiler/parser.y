@@ -478,7 +478,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pctx
 	int semi = 0, value = 0;
 	for (int i = 0; i < n; i++) {
 		semi |= !strcmp(yysymbol_name(exp[i]), "';'");
-		value |= exp[i] == YYSYMBOL_TOK_NUMBER;
+		value |= exp[i] == YYSYMBOL_K_TRUE;     /* a value may stand here */
 	}
 	if (got == YYSYMBOL_YYerror)
 		return 0;       /* the lexer has reported it */
@@ -491,7 +491,16 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pctx
 		return 0;
 	}
 	char msg[512];
-	int len = snprintf(msg, sizeof msg, "unexpected %s", spell(got, b1, sizeof b1));
+	int len;
+	const wsrc *src = src_get(at.file);
+	int n0 = at.last_line == at.line ? at.last_col - at.col : 0;
+	if ((got == YYSYMBOL_TOK_IDENT || got == YYSYMBOL_TOK_NUMBER) && src && n0 > 0 && n0 <= 40) {
+		const char *p = src->text;      /* quote the offending name or number itself */
+		for (int l = 1; l < at.line; p++)
+			l += *p == '\n';
+		len = snprintf(msg, sizeof msg, "unexpected '%.*s'", n0, p + at.col - 1);
+	} else
+		len = snprintf(msg, sizeof msg, "unexpected %s", spell(got, b1, sizeof b1));
 	if (value)
 		snprintf(msg + len, sizeof msg - (size_t)len, ", expected a value (a string, a number, "
 			 "true, false, null or a field)");

@@ -542,8 +542,10 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 		fprintf(stderr, "wcsp: cannot listen on %s: not ADDR:PORT\n", o->listen);
 		return 2;
 	}
+	/* [::] takes IPv4 callers too (as ::ffff:a.b.c.d, which `accept from` understands) */
 	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+		flags |= IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ?
+		    MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	pol = p;
 	max_body = o->max_body;
 	secret = o->secret;
