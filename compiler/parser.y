@@ -205,7 +205,10 @@ item
 		free($2.s);
 	}
 	| K_ACCEPT K_FROM addrs ';' { if (!px->pol->accept_loc.line) px->pol->accept_loc = @$; }
-	| K_APP TOK_STRING '{' { px->app = frontend_app(px, $2, @2); free($2.s); } blocks '}' { px->app = -1; }
+	| K_APP TOK_STRING '{' { px->app = frontend_app(px, $2, @2); } blocks '}' {
+		px->app = -1;
+		free($2.s);     /* here, not above: on an error the destructor frees it */
+	}
 	| block
 	| K_TEST TOK_STRING '{' tstmts '}' {
 		$4->name = $2;
@@ -214,8 +217,8 @@ item
 			diag(DIAG_ERROR, @2, "test \"%s\" has no request (request METHOD { ... };)", $2.s);
 		VEC_PUSH(px->pol->tests, $4);
 	}
-	| error ';'
-	| error '}'
+	| error ';' { px->app = -1; }
+	| error '}' { px->app = -1; }
 	;
 
 tstmts
@@ -248,8 +251,10 @@ expectation
 	| TOK_NUMBER {
 		$$ = xcalloc(1, sizeof *$$);
 		$$->kind = E_STATUS;
-		$$->status = (int)$1.v;
-		if ($1.v != (int)$1.v || $1.v < 100 || $1.v > 599)
+		/* range first: converting an out-of-range double to int is undefined */
+		int ok = $1.v >= 100 && $1.v <= 599 && $1.v == (int)$1.v;
+		$$->status = ok ? (int)$1.v : 0;
+		if (!ok)
 			diag(DIAG_ERROR, @1, "%s is not an HTTP status", $1.text.s);
 		free($1.text.s);
 	}
@@ -347,7 +352,7 @@ deny
 status
 	: TOK_NUMBER {
 		double v = $1.v;
-		if (v != (int)v || v < 400 || v > 599) {
+		if (!(v >= 400 && v <= 599) || v != (int)v) {  /* range first: the cast needs it */
 			diag(DIAG_ERROR, @1, "deny status %s is not an HTTP error status (400..599)", $1.text.s);
 			$$ = 403;
 		} else
@@ -499,7 +504,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pctx
 		for (int l = 1; l < at.line; p++)
 			l += *p == '\n';
 		len = snprintf(msg, sizeof msg, "unexpected '%.*s'", n0, p + at.col - 1);
-	} else
+	} else if (got == YYSYMBOL_YYEOF)
+		len = snprintf(msg, sizeof msg, "unexpected end of file");
+	else
 		len = snprintf(msg, sizeof msg, "unexpected %s", spell(got, b1, sizeof b1));
 	if (value)
 		snprintf(msg + len, sizeof msg - (size_t)len, ", expected a value (a string, a number, "
