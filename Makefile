@@ -62,10 +62,10 @@ $(B)/libwcsprt.a: $(RT_OBJ)
 $(B)/libwcsprt_core.a: $(RT_CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/compiler/parser.c $(B)/compiler/parser.h: compiler/parser.y | dirs
+$(B)/compiler/parser.c $(B)/compiler/parser.h &: compiler/parser.y | dirs
 	bison -Wall -Werror --defines=$(B)/compiler/parser.h -o $(B)/compiler/parser.c $<
 
-$(B)/compiler/lexer.c $(B)/compiler/lexer.h: compiler/lexer.l | dirs
+$(B)/compiler/lexer.c $(B)/compiler/lexer.h &: compiler/lexer.l | dirs
 	flex --header-file=$(B)/compiler/lexer.h -o $(B)/compiler/lexer.c $<
 
 HDRS = $(wildcard runtime/*.h compiler/*.h)

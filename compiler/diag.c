@@ -84,7 +84,8 @@ static int by_place(const void *a, const void *b)
 
 void diag_flush(void)
 {
-	qsort(recs, (size_t)nrecs, sizeof *recs, by_place);
+	if (nrecs > 1)
+		qsort(recs, (size_t)nrecs, sizeof *recs, by_place);
 	for (int i = 0; i < nrecs; i++) {
 		fwrite(recs[i].text, 1, recs[i].len, stderr);
 		free(recs[i].text);

@@ -32,7 +32,7 @@ typedef struct ftok {
 
 static void free_value(int kind, YYSTYPE *v)
 {
-	if (kind == TOK_IDENT || kind == TOK_STRING || kind == TOK_ADDR)
+	if (kind == TOK_IDENT || kind == TOK_STRING || kind == TOK_ADDR || kind == TOK_JSON)
 		free(v->str.s);
 	else if (kind == TOK_NUMBER)
 		free(v->num.text.s);

@@ -180,7 +180,8 @@ static int holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t ci)
 	int t = lookup(&c->doc, &p->paths[k->a]);
 	if (t < 0)
 		return 0;       /* a predicate on a missing field is false */
-	const wcsp_value *v = &p->values[k->b];
+	/* b is a value row for the comparisons and globs only (IN: a set, EXISTS: unused) */
+	const wcsp_value *v = k->op == WCSP_C_IN || k->op == WCSP_C_EXISTS ? NULL : &p->values[k->b];
 	switch (k->op) {
 	case WCSP_C_EXISTS: return 1;
 	case WCSP_C_EQ: return equal(c, t, p, v);

@@ -35,6 +35,7 @@ group e2e bash tests/e2e/run.sh
 group sim bash tests/sim/run.sh
 group examples bash examples/run-all.sh
 group static bash tests/static.sh
+group hardening bash tests/hardening.sh
 group docs bash docs/docs-test.sh
 
 pass=$(grep -c '^PASS' "$log")

@@ -6,6 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
 W=${WCSPC:?}
+if [ "${WCSP_SANITIZED:-}" = 1 ]; then echo "PASS static skipped: ASan cannot link -static"; exit 0; fi
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT

@@ -2,7 +2,7 @@
 # tools/deps.sh -- install the Debian packages wcsp builds and tests with, if any is missing.
 # Idempotent: does nothing when everything is there. Uses sudo when not root.
 set -eu
-PKGS="${WCSP_PKGS:-gcc make flex bison pkg-config libmicrohttpd-dev libjsmn-dev nettle-dev curl groff man-db mandoc}"
+PKGS="${WCSP_PKGS:-gcc make flex bison pkg-config libmicrohttpd-dev libjsmn-dev nettle-dev curl groff man-db mandoc clang libclang-rt-dev llvm valgrind openssl}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

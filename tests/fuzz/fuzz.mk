@@ -1,10 +1,13 @@
 # tests/fuzz/fuzz.mk -- libFuzzer targets (included by the Makefile).
 #
-#   make fuzz          each target for FUZZ_SECONDS (default 60): one line per target with
-#                      its exec count and crash count; crashes are kept as reproducers
-#   make fuzz-smoke    each target for FUZZ_SMOKE_SECONDS (default 10) over the seed corpus:
-#                      "PASS fuzz <target> (N execs)" or "FAIL fuzz <target>: ..."
+#   make fuzz          both targets at once for FUZZ_SECONDS (default 60), restarted after a
+#                      crash: one line per target with its exec and crash counts, then each
+#                      distinct crash with the command that replays it; the working corpora
+#                      grow in $(B)/fuzz/corpus-<target>/, reproducers go to $(B)/fuzz/artifacts/
+#   make fuzz-smoke    both targets at once for FUZZ_SMOKE_SECONDS (default 10) over the seed
+#                      corpora: "PASS fuzz <target> (N execs)" or "FAIL fuzz <target>: ..."
 #   make fuzz-build    just the two binaries, $(B)/fuzz/fuzz_compiler and fuzz_request
+# (the running is tests/hardening.sh's; seeds are tests/fuzz/corpus/{compiler,request}/)
 #
 # Everything is compiled here with clang and the sanitizers (never the gcc objects of the
 # main build) into $(B)/fuzz/. The lexer and parser sources are the flex/bison outputs in
