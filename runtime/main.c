@@ -22,14 +22,18 @@
 #define MAX_TIMEOUT 86400
 #define READ_CHUNK 65536
 
-enum { O_LISTEN = 256, O_THREADS, O_MAX_BODY, O_TIMEOUT, O_LOG_LEVEL, O_LOG_FORMAT,
-	O_SECRET_FILE, O_EVAL, O_APP, O_VERSION, O_HELP };
+enum { O_LISTEN = 256, O_THREADS, O_MAX_BODY, O_TIMEOUT, O_REQUEST_TIMEOUT, O_MAX_CONNS,
+	O_MAX_CONNS_PER_IP, O_LOG_LEVEL, O_LOG_FORMAT, O_SECRET_FILE, O_EVAL, O_APP, O_VERSION,
+	O_HELP };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "max-body", required_argument, NULL, O_MAX_BODY },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT },
+	{ "max-conns", required_argument, NULL, O_MAX_CONNS },
+	{ "max-conns-per-ip", required_argument, NULL, O_MAX_CONNS_PER_IP },
 	{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "secret-file", required_argument, NULL, O_SECRET_FILE },
@@ -46,7 +50,8 @@ static void
 usage(void)
 {
 	printf("usage: %s [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
-	    "          [--timeout SECONDS] [--log-level error|warn|info|debug]\n"
+	    "          [--timeout SECONDS] [--request-timeout SECONDS] [--max-conns N]\n"
+	    "          [--max-conns-per-ip N] [--log-level error|warn|info|debug]\n"
 	    "          [--log-format text|json] [--secret-file PATH]\n"
 	    "       %s --eval METHOD [--app KEY] < body.json\n"
 	    "       %s --version | --help\n"
@@ -58,6 +63,10 @@ usage(void)
 	    "  --threads N          polling threads, 1..%d (default %d)\n"
 	    "  --max-body BYTES     largest request body; larger gets 413 (default %d)\n"
 	    "  --timeout SECONDS    idle connection timeout, 1..%d (default %d)\n"
+	    "  --request-timeout SECONDS\n"
+	    "                       longest a request may take to arrive (default %d)\n"
+	    "  --max-conns N        connections served at once (default %d)\n"
+	    "  --max-conns-per-ip N connections from one address, 0: no limit (default %d)\n"
 	    "  --log-level LEVEL    error, warn, info or debug; below info no access log\n"
 	    "                       (default info)\n"
 	    "  --log-format FORMAT  text or json (default text)\n"
@@ -69,7 +78,8 @@ usage(void)
 	    "\n"
 	    "GET /healthz answers 200, GET /metrics Prometheus text. SIGTERM drains and exits 0.\n",
 	    prog, prog, prog, wcsp_compiled_policy.name, SRV_LISTEN, MAX_THREADS, SRV_THREADS,
-	    SRV_MAX_BODY, MAX_TIMEOUT, SRV_TIMEOUT);
+	    SRV_MAX_BODY, MAX_TIMEOUT, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT, SRV_MAX_CONNS,
+	    SRV_MAX_CONNS_PER_IP);
 }
 
 static int __attribute__((format(printf, 1, 2)))
@@ -187,7 +197,8 @@ serve(srv_opts *o, const char *secret_file)
 int
 main(int argc, char **argv)
 {
-	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, NULL, 0 };
+	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT,
+	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, NULL, 0 };
 	const char *method = NULL, *app = NULL, *secret_file = NULL;
 	int c, level = LOGL_INFO, format = LOGF_TEXT;
 	struct sockaddr_storage ss;
@@ -221,6 +232,24 @@ main(int argc, char **argv)
 				return bad_usage("--timeout wants 1..%d seconds, not '%s'",
 				    MAX_TIMEOUT, optarg);
 			o.timeout = (unsigned)v;
+			break;
+		case O_REQUEST_TIMEOUT:
+			if (number(optarg, 1, MAX_TIMEOUT, &v) != 0)
+				return bad_usage("--request-timeout wants 1..%d seconds, not '%s'",
+				    MAX_TIMEOUT, optarg);
+			o.request_timeout = (unsigned)v;
+			break;
+		case O_MAX_CONNS:
+			if (number(optarg, 1, SRV_MAX_CONNS_LIMIT, &v) != 0)
+				return bad_usage("--max-conns wants 1..%d, not '%s'",
+				    SRV_MAX_CONNS_LIMIT, optarg);
+			o.max_conns = (unsigned)v;
+			break;
+		case O_MAX_CONNS_PER_IP:
+			if (number(optarg, 0, SRV_MAX_CONNS_LIMIT, &v) != 0)
+				return bad_usage("--max-conns-per-ip wants 0..%d, not '%s'",
+				    SRV_MAX_CONNS_LIMIT, optarg);
+			o.max_conns_per_ip = (unsigned)v;
 			break;
 		case O_LOG_LEVEL:
 			if ((level = log_parse_level(optarg)) < 0)

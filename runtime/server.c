@@ -37,7 +37,6 @@
 #include "server.h"
 #include "transport.h"
 
-#define CONN_LIMIT 1024
 /* Headers and read buffer per connection (the body is collected apart). MHD 0.9.75 zeroes
  * all of it before every request on a kept-alive connection: measured, 32 KiB serves about
  * 1.5 times the requests per second of 64 KiB. WCS's hook headers are a few hundred bytes;
@@ -68,6 +67,7 @@ static const char *secret;         /* HMAC key: set when the policy requires sig
 static size_t secret_len;
 static struct req info_req;        /* *rc of a GET/HEAD /healthz or /metrics: no state */
 static size_t max_body;
+static unsigned long long request_us;   /* --request-timeout */
 static atomic_int inflight;
 static struct MHD_Response *canned[NCANNED];
 static char too_large_body[96];
@@ -425,6 +425,14 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return first_call(c, url, method, rc);
 	if (*size == 0)
 		return *rc == &info_req ? serve_info(c, url) : final_call(c, *rc, url);
+	/* a body trickling in slower than --request-timeout allows: drop the connection
+	 * (the idle timeout alone would let one byte every few seconds hold it forever) */
+	if (*rc != &info_req && now_us() - ((struct req *)*rc)->t0 > request_us) {
+		log_msg(LOGL_WARN, "request body too slow: connection dropped after %u s",
+		    (unsigned)(request_us / 1000000));
+		met_reject(MET_TOO_SLOW);
+		return MHD_NO;
+	}
 	ok = *rc == &info_req ? MHD_YES : append(*rc, data, *size);
 	*size = 0;
 	return ok;
@@ -550,6 +558,7 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	max_body = o->max_body;
 	secret = o->secret;
 	secret_len = o->secret_len;
+	request_us = (unsigned long long)o->request_timeout * 1000000;
 	if (met_init(p) != 0 || make_canned() != 0) {
 		fprintf(stderr, "wcsp: out of memory\n");
 		teardown();
@@ -568,7 +577,8 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+	    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, o->threads,
 	    MHD_OPTION_END);

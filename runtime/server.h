@@ -18,13 +18,21 @@
 #define SRV_MAX_BODY 1048576          /* bytes */
 #define SRV_MAX_BODY_LIMIT (1024u * 1048576u)
 #define SRV_TIMEOUT 10                /* seconds an idle connection is kept */
+#define SRV_REQUEST_TIMEOUT 30        /* seconds a request may take from headers to body end */
+#define SRV_MAX_CONNS 1024            /* WCS keeps a pool of keep-alive connections: dozens */
+#define SRV_MAX_CONNS_PER_IP 256      /* WCS calls from one address; a runaway client cannot
+                                         take every slot */
+#define SRV_MAX_CONNS_LIMIT 65536
 #define SRV_DRAIN_MS 5000             /* how long shutdown waits for in-flight requests */
 
 typedef struct srv_opts {
 	const char *listen;       /* "A.B.C.D:PORT" or "[IPv6]:PORT"; port 0: any free port */
 	unsigned threads;         /* > 1: a pool of that many polling threads */
 	size_t max_body;          /* 1 .. SRV_MAX_BODY_LIMIT */
-	unsigned timeout;         /* seconds, > 0 */
+	unsigned timeout;         /* seconds, > 0: idle connections are closed */
+	unsigned request_timeout; /* seconds, > 0: a body still arriving after it is dropped */
+	unsigned max_conns;       /* > 0 */
+	unsigned max_conns_per_ip;/* 0: no limit */
 	const char *secret;       /* the HMAC key when the policy requires signatures */
 	size_t secret_len;
 } srv_opts;

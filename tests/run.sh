@@ -33,6 +33,7 @@ group golden bash tests/golden/run.sh
 group policy-tests bash tests/policy-tests.sh
 group e2e bash tests/e2e/run.sh
 group sim bash tests/sim/run.sh
+group limits bash tests/limits.sh
 group examples bash examples/run-all.sh
 group static bash tests/static.sh
 group hardening bash tests/hardening.sh

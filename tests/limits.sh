@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# tests/limits.sh -- limits, strict input and life cycle of the server (the hardening issue):
+# each bad input with the status it gets, slow and idle clients, connection limits, header
+# overflow, bad flags and a failed bind. Prints PASS/FAIL lines, and INFO lines that form the
+# transcript "input -> status".
+set -u
+cd "$(dirname "$0")/.."
+W=${WCSPC:?}
+tmp=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+
+"$W" build policies/token-publish.wcsp -o "$tmp/srv" 2>/dev/null || { echo "FAIL limits: build"; exit 0; }
+start() {   # start NAME ARGS...: sets port
+	local n=$1; shift
+	"$tmp/srv" --listen 127.0.0.1:0 "$@" >"$tmp/$n.log" 2>"$tmp/$n.err" &
+	pids+=($!)
+	for _ in $(seq 50); do
+		port=$(sed -n 's/^wcsp: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/$n.err")
+		[ -n "$port" ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL limits: server $n did not start"; exit 0
+}
+
+# --- strict input: exactly one JSON object, else 400 with a reason
+start strict
+bad() {   # bad NAME BODY-PRINTF-FORMAT WANT-STATUS
+	printf "$2" >"$tmp/body"
+	local got reason
+	got=$(curl -s --max-time 5 -o "$tmp/out" -w '%{http_code}' -XPOST --data-binary @"$tmp/body" \
+		"http://127.0.0.1:$port/rest/publishStream")
+	reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' "$tmp/out")
+	if [ "$got" = "$3" ]; then echo "PASS bad input $1 -> $got"; else echo "FAIL bad input $1: got $got, want $3"; fi
+	echo "INFO $(printf '%-28s' "$1") -> $got ${reason:+($reason)}"
+}
+bad "trailing bytes" '{"a":1} x' 400
+bad "two objects" '{"a":1}{"b":2}' 400
+bad "trailing comma" '{"a":1,}' 400
+bad "not JSON" '[ thanx ]' 400
+bad "top-level array" '[1,2]' 400
+bad "raw control character" '{"a":"x\001y"}' 400
+bad "invalid number 01" '{"a":01}' 400
+bad "invalid number 1x2" '{"a":1x2}' 400
+bad "invalid literal" '{"a":tru}' 400
+bad "invalid \\u escape" '{"a":"\\u12G4"}' 400
+bad "lone surrogate" '{"a":"\\ud800"}' 400
+bad "invalid UTF-8" '{"a":"\377"}' 400
+bad "overlong UTF-8" '{"a":"\300\257"}' 400
+bad "duplicate key" '{"a":1,"\\u0061":2}' 400
+bad "empty body" '' 400
+deep=$(printf '{"a":%.0s' $(seq 64))1$(printf '}%.0s' $(seq 64))
+bad "nesting 64 (the limit)" "$deep" 403
+deep=$(printf '{"a":%.0s' $(seq 65))1$(printf '}%.0s' $(seq 65))
+bad "nesting 65" "$deep" 400
+got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/rest/publishStream")
+[ "$got" = 405 ] && echo "PASS GET on a hook -> 405" || echo "FAIL GET on a hook: $got"
+echo "INFO GET /rest/publishStream         -> $got"
+got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{}' "http://127.0.0.1:$port/rest/not-a-hook")
+[ "$got" = 404 ] && echo "PASS non-hook path -> 404" || echo "FAIL non-hook path: $got"
+echo "INFO POST /rest/not-a-hook           -> $got"
+got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{}' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)" "http://127.0.0.1:$port/rest/publishStream")
+[ "$got" = 431 ] && echo "PASS header overflow -> 431" || echo "FAIL header overflow: $got"
+echo "INFO 40 KB header                   -> $got"
+got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{"name":"a","custom":{"token":"7c1f0e42d9a84b6b"}}' "http://127.0.0.1:$port/rest/publishStream")
+[ "$got" = 200 ] && echo "PASS still serving after bad input" || echo "FAIL still serving after bad input: $got"
+
+# --- slow and idle clients, connection limits
+start slow --request-timeout 2 --timeout 2 --max-conns-per-ip 3
+t0=$(date +%s)
+( trap "" PIPE; exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf 'POST /a/publishStream HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{"a":' >&3
+  for _ in $(seq 8); do sleep 1; printf ' ' >&3 2>/dev/null || exit 0; done; exit 1 ) 2>/dev/null
+slow_rc=$?; t1=$(date +%s)
+if [ $slow_rc -eq 0 ] && [ $((t1 - t0)) -le 5 ]; then echo "PASS a trickling body is dropped ($((t1 - t0)) s, --request-timeout 2)"
+else echo "FAIL a trickling body is dropped: rc $slow_rc after $((t1 - t0)) s"; fi
+t0=$(date +%s)
+( exec 3<>"/dev/tcp/127.0.0.1/$port"; timeout 6 cat <&3 >/dev/null ) 2>/dev/null
+t1=$(date +%s)
+if [ $((t1 - t0)) -le 4 ]; then echo "PASS an idle connection is closed ($((t1 - t0)) s, --timeout 2)"
+else echo "FAIL an idle connection is closed: still open after $((t1 - t0)) s"; fi
+exec 4<>"/dev/tcp/127.0.0.1/$port" 5<>"/dev/tcp/127.0.0.1/$port" 6<>"/dev/tcp/127.0.0.1/$port"
+got=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' -XPOST -d '{}' "http://127.0.0.1:$port/a/x")
+exec 4>&- 5>&- 6>&-
+[ "$got" = 000 ] && echo "PASS --max-conns-per-ip 3 refuses a fourth connection" || echo "FAIL per-IP limit: fourth got $got"
+sleep 0.3
+got=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' -XPOST -d '{}' "http://127.0.0.1:$port/a/x")
+[ "$got" = 200 ] && echo "PASS served again once connections close" || echo "FAIL after the limit: $got"
+metrics=$(curl -s --max-time 2 "http://127.0.0.1:$port/metrics")
+grep -q 'wcsp_rejects_total{reason="too_slow"} 1' <<<"$metrics" && echo "PASS metric rejects too_slow" || echo "FAIL metric rejects too_slow"
+
+# --- life cycle: bad flags and a failed bind say one line and exit 2; SIGINT drains like SIGTERM
+for args in "--threads 0" "--max-body x" "--listen nowhere" "--bogus" "--max-conns-per-ip -1"; do
+	# shellcheck disable=SC2086
+	"$tmp/srv" $args >/dev/null 2>"$tmp/flag.err"; rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/flag.err")" -eq 1 ]; then echo "PASS bad flag $args -> exit 2, one line"
+	else echo "FAIL bad flag $args: exit $rc, $(wc -l <"$tmp/flag.err") lines"; fi
+done
+"$tmp/srv" --listen "127.0.0.1:$port" >/dev/null 2>"$tmp/bind.err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "^wcsp: cannot listen on 127.0.0.1:$port: Address already in use$" "$tmp/bind.err"
+then echo "PASS a taken port -> exit 2: $(cat "$tmp/bind.err")"; else echo "FAIL a taken port: exit $rc: $(cat "$tmp/bind.err")"; fi
+start sigint
+kill -INT "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
+[ $rc -eq 0 ] && echo "PASS SIGINT -> exit 0" || echo "FAIL SIGINT: exit $rc"
