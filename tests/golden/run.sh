@@ -94,3 +94,17 @@ if [ -s "$tmp/out" ]; then echo "PASS cli help prints usage"; else echo "FAIL cl
 if [ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ]; then echo "PASS cli -q prints nothing"; else echo "FAIL cli -q prints nothing"; fi
 "$W" check ok/settings.wcsp 2>/dev/null >"$tmp/out"
 if grep -qxF "ok/settings.wcsp: OK (45 methods, 3 rules, 0 sets)" "$tmp/out"; then echo "PASS cli check OK line"; else echo "FAIL cli check OK line: $(cat "$tmp/out")"; fi
+
+# fmt is idempotent over every policy and test file of the repository
+n=0; bad=0
+while IFS= read -r f; do
+	n=$((n + 1))
+	d=$(dirname "$f")
+	"$W" fmt "$f" >"$tmp/f1" 2>/dev/null || { echo "FAIL fmt over the repo: $f does not format"; bad=$((bad + 1)); continue; }
+	cp "$tmp/f1" "$d/.fmt-$$.wcsp"
+	"$W" fmt "$d/.fmt-$$.wcsp" >"$tmp/f2" 2>/dev/null
+	rm -f "$d/.fmt-$$.wcsp"
+	cmp -s "$tmp/f1" "$tmp/f2" || { echo "FAIL fmt over the repo: $f: second fmt differs"; bad=$((bad + 1)); }
+done < <(find ../.. -name '*.wcsp' -not -path '*/fail/*' -not -path '*/fuzz/*' -not -path '*/build*' -not -name '.fmt-*' | sort)
+[ $bad -eq 0 ] && echo "PASS fmt idempotent over all $n .wcsp files of the repository"
+echo "INFO fmt idempotence checked over $n .wcsp files"
