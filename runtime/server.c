@@ -6,8 +6,10 @@
  * with no data (decide and reply). completed() frees the struct req, whatever happened.
  *
  * Invariants:
- *  - inflight counts requests whose first call has run and whose completed() has not:
- *    shutdown waits for it to reach 0.
+ *  - inflight counts requests whose first call has run and whose completed() has not;
+ *    nconns counts open connections. A stop signal sets draining (every reply from then on
+ *    closes its connection), closes the listening socket and waits for both to reach 0,
+ *    at most SRV_DRAIN_MS: requests already sent on kept-alive connections get answered.
  *  - r->len <= r->cap and r->len <= max_body; a body that would pass max_body is dropped at
  *    once (r->over) and the rest of it only drained, so memory stays bounded per request.
  *  - A reply is never copied: a spliced reply (rep.owned) or the request's own bytes are
@@ -69,7 +71,9 @@ static struct req info_req;        /* *rc of a GET/HEAD /healthz or /metrics: no
 static size_t max_body;
 static unsigned long long request_us;   /* --request-timeout */
 static atomic_int inflight;
-static struct MHD_Response *canned[NCANNED];
+static atomic_int nconns;          /* open connections (MHD_OPTION_NOTIFY_CONNECTION) */
+static atomic_int draining;        /* a stop signal came: every reply closes its connection */
+static struct MHD_Response *canned[NCANNED], *canned_close[NCANNED];
 static char too_large_body[96];
 static struct tctx *ctxs;
 static pthread_mutex_t ctxs_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -138,13 +142,15 @@ make_canned(void)
 
 	snprintf(too_large_body, sizeof too_large_body,
 	    "{\"error\":\"payload too large\",\"reason\":\"body over %zu bytes\"}", max_body);
-	for (i = 0; i < NCANNED; i++) {
-		rs = MHD_create_response_from_buffer(strlen(spec[i].body),
-		    (void *)spec[i].body, MHD_RESPMEM_PERSISTENT);
-		if ((canned[i] = rs) == NULL ||
-		    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, spec[i].type) != MHD_YES ||
-		    (spec[i].allow != NULL &&
-		    MHD_add_response_header(rs, MHD_HTTP_HEADER_ALLOW, spec[i].allow) != MHD_YES))
+	for (i = 0; i < 2 * NCANNED; i++) {
+		int k = i % NCANNED, close_it = i >= NCANNED;
+		rs = MHD_create_response_from_buffer(strlen(spec[k].body),
+		    (void *)spec[k].body, MHD_RESPMEM_PERSISTENT);
+		if (((close_it ? canned_close : canned)[k] = rs) == NULL ||
+		    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, spec[k].type) != MHD_YES ||
+		    (spec[k].allow != NULL &&
+		    MHD_add_response_header(rs, MHD_HTTP_HEADER_ALLOW, spec[k].allow) != MHD_YES) ||
+		    (close_it && MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES))
 			return -1;
 	}
 	return 0;
@@ -155,11 +161,13 @@ free_canned(void)
 {
 	int i;
 
-	for (i = 0; i < NCANNED; i++)
-		if (canned[i] != NULL) {
+	for (i = 0; i < NCANNED; i++) {
+		if (canned[i] != NULL)
 			MHD_destroy_response(canned[i]);
-			canned[i] = NULL;
-		}
+		if (canned_close[i] != NULL)
+			MHD_destroy_response(canned_close[i]);
+		canned[i] = canned_close[i] = NULL;
+	}
 }
 
 /* Queue rs, then account for the request: latency histogram and access log. */
@@ -188,7 +196,7 @@ refuse(struct MHD_Connection *c, unsigned long long t0, const char *seg, size_t 
 	    .decision = met_reason_names[why], .status = status };
 
 	met_reject(why);
-	return respond(c, canned[k], &l, t0);
+	return respond(c, atomic_load(&draining) ? canned_close[k] : canned[k], &l, t0);
 }
 
 /* The hook method: the last segment of the URL path (MHD has cut the query off). */
@@ -260,7 +268,8 @@ serve_info(struct MHD_Connection *c, const char *url)
 	char *text;
 
 	if (strcmp(url, "/healthz") == 0)
-		return MHD_queue_response(c, MHD_HTTP_OK, canned[C_HEALTH]);
+		return MHD_queue_response(c, MHD_HTTP_OK,
+		    atomic_load(&draining) ? canned_close[C_HEALTH] : canned[C_HEALTH]);
 	if ((text = met_render(&n)) == NULL)
 		return MHD_NO;
 	if ((rs = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE)) == NULL) {
@@ -268,6 +277,8 @@ serve_info(struct MHD_Connection *c, const char *url)
 		return MHD_NO;
 	}
 	ok = MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, PROMETHEUS);
+	if (ok == MHD_YES && atomic_load(&draining))
+		ok = MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (ok == MHD_YES)
 		ok = MHD_queue_response(c, MHD_HTTP_OK, rs);
 	MHD_destroy_response(rs);
@@ -396,7 +407,9 @@ final_call(struct MHD_Connection *c, struct req *r, const char *url)
 		return MHD_NO;
 	wcsp_decide(pol, x, seg, slen, r->body != NULL ? r->body : "", r->len, &rep);
 	rs = reply_response(r, &rep);
-	if (rs == NULL || MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES)
+	if (rs == NULL || MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
+	    (atomic_load(&draining) &&
+	    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES))
 		ok = MHD_NO;
 	else {
 		if (rep.decision == WCSP_D_BAD)
@@ -512,15 +525,27 @@ srv_parse_listen(const char *s, struct sockaddr_storage *ss)
 	    parse_port(colon + 1, &v4->sin_port) == 0 ? 0 : -1;
 }
 
-/* Wait until no request is in flight, or SRV_DRAIN_MS have passed. */
+static void
+notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	(void)c;
+	(void)socket_context;
+	atomic_fetch_add(&nconns, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+/* Wait until every connection is gone, or SRV_DRAIN_MS have passed. A request already in a
+ * socket buffer is answered (with Connection: close) before its connection goes; an idle
+ * kept-alive connection ends at the idle timeout or when the wait ends. */
 static void
 drain(void)
 {
 	const struct timespec step = { 0, DRAIN_STEP_MS * 1000000L };
 	int waited;
 
-	for (waited = 0; atomic_load(&inflight) > 0 && waited < SRV_DRAIN_MS;
-	    waited += DRAIN_STEP_MS)
+	for (waited = 0; (atomic_load(&nconns) > 0 || atomic_load(&inflight) > 0) &&
+	    waited < SRV_DRAIN_MS; waited += DRAIN_STEP_MS)
 		nanosleep(&step, NULL);
 }
 
@@ -543,6 +568,7 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	char host[INET6_ADDRSTRLEN];
 	struct MHD_Daemon *d;
 	MHD_socket lfd;
+	const struct timespec log_period = { 1, 0 };
 	sigset_t sigs;
 	int sig, err;
 
@@ -580,6 +606,7 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
 	    o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, o->threads,
 	    MHD_OPTION_END);
 	if (d == NULL) {
@@ -595,15 +622,17 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	    (void *)&((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
 	fprintf(stderr, ss.ss_family == AF_INET6 ? "wcsp: listening on [%s]:%u (policy %s)\n" :
 	    "wcsp: listening on %s:%u (policy %s)\n", host, di != NULL ? di->port : 0, p->name);
-	while (sigwait(&sigs, &sig) != 0)
-		;
-	log_msg(LOGL_INFO, "signal %d: stopping, %d requests in flight", sig,
-	    atomic_load(&inflight));
-	lfd = MHD_quiesce_daemon(d);
-	drain();
-	MHD_stop_daemon(d);
+	/* wait for a stop signal; meanwhile the access log reaches its file once a second */
+	while ((sig = sigtimedwait(&sigs, NULL, &log_period)) < 0)
+		log_flush();
+	atomic_store(&draining, 1);
+	log_msg(LOGL_INFO, "signal %d: stopping, %d requests in flight on %d connections", sig,
+	    atomic_load(&inflight), atomic_load(&nconns));
+	lfd = MHD_quiesce_daemon(d);    /* no new connections: the socket goes at once */
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
+	drain();
+	MHD_stop_daemon(d);
 	teardown();
 	return 0;
 }

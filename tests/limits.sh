@@ -102,3 +102,10 @@ then echo "PASS a taken port -> exit 2: $(cat "$tmp/bind.err")"; else echo "FAIL
 start sigint
 kill -INT "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
 [ $rc -eq 0 ] && echo "PASS SIGINT -> exit 0" || echo "FAIL SIGINT: exit $rc"
+
+# the access log reaches its file while the server runs (flushed once a second)
+start logflush
+curl -s --max-time 2 -o /dev/null -XPOST -d '{}' "http://127.0.0.1:$port/a/someHook"
+sleep 1.6
+if grep -q "method=someHook" "$tmp/logflush.log"; then echo "PASS the access log is flushed while serving"
+else echo "FAIL the access log is flushed while serving: $(wc -l <"$tmp/logflush.log") lines"; fi
