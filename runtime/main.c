@@ -23,7 +23,8 @@
 #define READ_CHUNK 65536
 
 enum { O_LISTEN = 256, O_THREADS, O_MAX_BODY, O_TIMEOUT, O_REQUEST_TIMEOUT, O_MAX_CONNS,
-	O_MAX_CONNS_PER_IP, O_LOG_LEVEL, O_LOG_FORMAT, O_SECRET_FILE, O_EVAL, O_APP, O_VERSION,
+	O_MAX_CONNS_PER_IP, O_CONN_MEMORY, O_LOG_LEVEL, O_LOG_FORMAT, O_SECRET_FILE, O_EVAL,
+	O_APP, O_VERSION,
 	O_HELP };
 
 static const struct option options[] = {
@@ -34,6 +35,7 @@ static const struct option options[] = {
 	{ "request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT },
 	{ "max-conns", required_argument, NULL, O_MAX_CONNS },
 	{ "max-conns-per-ip", required_argument, NULL, O_MAX_CONNS_PER_IP },
+	{ "conn-memory", required_argument, NULL, O_CONN_MEMORY },
 	{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "secret-file", required_argument, NULL, O_SECRET_FILE },
@@ -51,7 +53,8 @@ usage(void)
 {
 	printf("usage: %s [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
 	    "          [--timeout SECONDS] [--request-timeout SECONDS] [--max-conns N]\n"
-	    "          [--max-conns-per-ip N] [--log-level error|warn|info|debug]\n"
+	    "          [--max-conns-per-ip N] [--conn-memory BYTES]\n"
+	    "          [--log-level error|warn|info|debug]\n"
 	    "          [--log-format text|json] [--secret-file PATH]\n"
 	    "       %s --eval METHOD [--app KEY] < body.json\n"
 	    "       %s --version | --help\n"
@@ -67,6 +70,8 @@ usage(void)
 	    "                       longest a request may take to arrive (default %d)\n"
 	    "  --max-conns N        connections served at once (default %d)\n"
 	    "  --max-conns-per-ip N connections from one address, 0: no limit (default %d)\n"
+	    "  --conn-memory BYTES  per connection, for headers and reads; bigger headers\n"
+	    "                       get 431 (default %d)\n"
 	    "  --log-level LEVEL    error, warn, info or debug; below info no access log\n"
 	    "                       (default info)\n"
 	    "  --log-format FORMAT  text or json (default text)\n"
@@ -79,7 +84,7 @@ usage(void)
 	    "GET /healthz answers 200, GET /metrics Prometheus text. SIGTERM drains and exits 0.\n",
 	    prog, prog, prog, wcsp_compiled_policy.name, SRV_LISTEN, MAX_THREADS, SRV_THREADS,
 	    SRV_MAX_BODY, MAX_TIMEOUT, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT, SRV_MAX_CONNS,
-	    SRV_MAX_CONNS_PER_IP);
+	    SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY);
 }
 
 static int __attribute__((format(printf, 1, 2)))
@@ -198,7 +203,7 @@ int
 main(int argc, char **argv)
 {
 	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT,
-	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, NULL, 0 };
+	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, NULL, 0 };
 	const char *method = NULL, *app = NULL, *secret_file = NULL;
 	int c, level = LOGL_INFO, format = LOGF_TEXT;
 	struct sockaddr_storage ss;
@@ -250,6 +255,12 @@ main(int argc, char **argv)
 				return bad_usage("--max-conns-per-ip wants 0..%d, not '%s'",
 				    SRV_MAX_CONNS_LIMIT, optarg);
 			o.max_conns_per_ip = (unsigned)v;
+			break;
+		case O_CONN_MEMORY:
+			if (number(optarg, SRV_CONN_MEMORY_MIN, SRV_CONN_MEMORY_MAX, &v) != 0)
+				return bad_usage("--conn-memory wants %d..%d bytes, not '%s'",
+				    SRV_CONN_MEMORY_MIN, SRV_CONN_MEMORY_MAX, optarg);
+			o.conn_memory = (size_t)v;
 			break;
 		case O_LOG_LEVEL:
 			if ((level = log_parse_level(optarg)) < 0)

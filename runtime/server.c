@@ -39,11 +39,6 @@
 #include "server.h"
 #include "transport.h"
 
-/* Headers and read buffer per connection (the body is collected apart). MHD 0.9.75 zeroes
- * all of it before every request on a kept-alive connection: measured, 32 KiB serves about
- * 1.5 times the requests per second of 64 KiB. WCS's hook headers are a few hundred bytes;
- * past the limit MHD answers 431 itself. */
-#define CONN_MEMORY (32 * 1024)
 #define BODY_MIN 4096              /* first allocation of a body of unknown length */
 #define DRAIN_STEP_MS 10
 #define JSON "application/json"
@@ -602,7 +597,7 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->conn_memory,
 	    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,

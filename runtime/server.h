@@ -23,6 +23,10 @@
 #define SRV_MAX_CONNS_PER_IP 256      /* WCS calls from one address; a runaway client cannot
                                          take every slot */
 #define SRV_MAX_CONNS_LIMIT 65536
+#define SRV_CONN_MEMORY 32768         /* headers + read buffer; MHD clears it per request, so
+                                         bigger costs throughput (64 KiB: about 1/3 less) */
+#define SRV_CONN_MEMORY_MIN 8192
+#define SRV_CONN_MEMORY_MAX (1024 * 1024)
 #define SRV_DRAIN_MS 5000             /* how long shutdown waits for in-flight requests */
 
 typedef struct srv_opts {
@@ -33,6 +37,7 @@ typedef struct srv_opts {
 	unsigned request_timeout; /* seconds, > 0: a body still arriving after it is dropped */
 	unsigned max_conns;       /* > 0 */
 	unsigned max_conns_per_ip;/* 0: no limit */
+	size_t conn_memory;       /* bytes per connection for headers and reads */
 	const char *secret;       /* the HMAC key when the policy requires signatures */
 	size_t secret_len;
 } srv_opts;

@@ -109,3 +109,8 @@ curl -s --max-time 2 -o /dev/null -XPOST -d '{}' "http://127.0.0.1:$port/a/someH
 sleep 1.6
 if grep -q "method=someHook" "$tmp/logflush.log"; then echo "PASS the access log is flushed while serving"
 else echo "FAIL the access log is flushed while serving: $(wc -l <"$tmp/logflush.log") lines"; fi
+
+# --conn-memory: a bigger pool lets bigger headers in
+start bigheaders --conn-memory 65536
+got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{}' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)" "http://127.0.0.1:$port/rest/someHook")
+[ "$got" = 200 ] && echo "PASS --conn-memory 65536 takes a 40 KB header" || echo "FAIL --conn-memory 65536: $got"
