@@ -11,9 +11,9 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 "$W" build policies/token-publish.wcsp -o "$tmp/srv" 2>/dev/null || { echo "FAIL limits: build"; exit 0; }
-start() {   # start NAME ARGS...: sets port
+start() {   # start NAME ARGS...: sets port; runs $SRV (default: the token-publish server)
 	local n=$1; shift
-	"$tmp/srv" --listen 127.0.0.1:0 "$@" >"$tmp/$n.log" 2>"$tmp/$n.err" &
+	"${SRV:-$tmp/srv}" --listen 127.0.0.1:0 "$@" >"$tmp/$n.log" 2>"$tmp/$n.err" &
 	pids+=($!)
 	for _ in $(seq 50); do
 		port=$(sed -n 's/^wcsp: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/$n.err")
@@ -114,3 +114,35 @@ else echo "FAIL the access log is flushed while serving: $(wc -l <"$tmp/logflush
 start bigheaders --conn-memory 65536
 got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{}' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)" "http://127.0.0.1:$port/rest/someHook")
 [ "$got" = 200 ] && echo "PASS --conn-memory 65536 takes a 40 KB header" || echo "FAIL --conn-memory 65536: $got"
+
+# --- transport checks: require signature, accept from
+printf 'require signature;\npublishStream { deny 403 "no token" unless exists custom.token; }\n' >"$tmp/signed.wcsp"
+printf 'accept from 10.0.0.0/8, ::1;\n' >"$tmp/lan.wcsp"
+printf 'accept from 127.0.0.0/8;\n' >"$tmp/local.wcsp"
+for p in signed lan local; do "$W" build "$tmp/$p.wcsp" -o "$tmp/$p" 2>/dev/null || echo "FAIL build $p.wcsp"; done
+printf '1234567890' >"$tmp/key"; chmod 644 "$tmp/key"
+"$tmp/signed" --secret-file "$tmp/key" --listen 127.0.0.1:0 >/dev/null 2>"$tmp/k.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "open to group or others" "$tmp/k.err" && echo "PASS a group-readable secret file is refused" || echo "FAIL group-readable secret: exit $rc"
+env -u WCSP_SECRET "$tmp/signed" --listen 127.0.0.1:0 >/dev/null 2>"$tmp/k.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "requires signed hooks" "$tmp/k.err" && echo "PASS no key: refuses to start" || echo "FAIL no key: exit $rc"
+chmod 600 "$tmp/key"
+sign() { printf '%s' "$1" | openssl dgst -md5 -hmac 1234567890 | awk '{print $NF}'; }
+for how in file env; do
+	if [ $how = file ]; then SRV=$tmp/signed start sigfile --secret-file "$tmp/key"
+	else SRV=$tmp/signed WCSP_SECRET=1234567890 start sigenv; fi
+	body='{"name":"s1","custom":{"token":"t"}}'
+	mac=$(sign "$body")
+	r=""
+	for h in "WCS $mac" "WCS ${mac^^}" "WCS 00000000000000000000000000000000" "Basic abc" ""; do
+		r="$r $(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST --data-binary "$body" ${h:+-H "Authorization: $h"} "http://127.0.0.1:$port/rest/publishStream")"
+	done
+	r2=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST --data-binary "$body " -H "Authorization: WCS $mac" "http://127.0.0.1:$port/rest/publishStream")
+	[ "$r" = " 200 200 403 403 403" ] && [ "$r2" = 403 ] && echo "PASS signature with the key from $how: good, upper-case hex, wrong, other scheme, missing, changed body ->$r $r2" \
+		|| echo "FAIL signature with the key from $how: got$r $r2"
+done
+SRV=$tmp/lan start lan
+got=$(curl -s --max-time 5 -w ' %{http_code}' -XPOST -d '{}' "http://127.0.0.1:$port/rest/someHook")
+[ "$got" = '{"error":"forbidden","reason":"caller not accepted"} 403' ] && echo "PASS accept from 10.0.0.0/8, ::1 refuses 127.0.0.1: $got" || echo "FAIL accept refuses: $got"
+SRV=$tmp/local start local
+got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{}' "http://127.0.0.1:$port/rest/someHook")
+[ "$got" = 200 ] && echo "PASS accept from 127.0.0.0/8 lets 127.0.0.1 in" || echo "FAIL accept lets in: $got"
