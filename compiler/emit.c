@@ -166,12 +166,28 @@ void emit_c(const lowered *l, FILE *out)
 		fprintf(f, "\t{%s, %u, %u},\n", cond_op[l->conds[i].op], l->conds[i].a, l->conds[i].b);
 	CLOSE(f, l->nconds);
 
-	str_array(f, "set_keys", l->keys, l->nkeys);
+	/* set keys: one byte pool and offsets, no pointer per key */
+	if (l->npool && l->npool <= LONG_LITERAL) {        /* readable when it may be */
+		fputs("\nstatic const char set_pool[] =\n\t", f);
+		cstr(f, l->pool, l->npool);
+		fputs(";\n", f);
+	} else {
+		OPEN(f, "char", "set_pool", l->npool);
+		for (uint32_t i = 0; i < l->npool; i++)
+			fprintf(f, "%s%u,%s", i % 16 ? " " : "\t", (unsigned char)l->pool[i],
+				i % 16 == 15 || i + 1 == l->npool ? "\n" : "");
+		CLOSE(f, l->npool);
+	}
+	OPEN(f, "uint32_t", "set_offsets", l->noffs);
+	for (uint32_t i = 0; i < l->noffs; i++)
+		fprintf(f, "%s%u,%s", i % 16 ? " " : "\t", l->offs[i],
+			i % 16 == 15 || i + 1 == l->noffs ? "\n" : "");
+	CLOSE(f, l->noffs);
 
 	OPEN(f, "wcsp_set", "sets", p->nsets);
 	for (uint32_t i = 0; i < p->nsets; i++) {
 		fputs("\t{", f);
-		ref(f, "set_keys", l->sets[i].n ? l->sets[i].keys : NULL, l->keys, sizeof *l->keys);
+		ref(f, "set_offsets", l->sets[i].off, l->offs, sizeof *l->offs);
 		fprintf(f, ", %u},\n", l->sets[i].n);
 	}
 	CLOSE(f, p->nsets);
@@ -273,6 +289,7 @@ void emit_c(const lowered *l, FILE *out)
 	FIELD("tparts", "tparts", l->ntparts);
 	FIELD("sets", "sets", p->nsets);
 	fprintf(f, "\t.nsets = %u,\n", p->nsets);
+	fprintf(f, "\t.set_pool = %s,\n", l->npool ? "set_pool" : "\"\"");
 	fprintf(f, "\t.require_signature = %u,\n", p->require_signature);
 	FIELD("accept", "accept", p->naccept);
 	fprintf(f, "\t.naccept = %u,\n};\n", p->naccept);

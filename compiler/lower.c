@@ -28,7 +28,7 @@
 typedef struct lctx {
 	lowered *l;
 	wpolicy *p;
-	uint32_t cap_conds, cap_paths, cap_segs, cap_values, cap_tparts, cap_keys, cap_items;
+	uint32_t cap_conds, cap_paths, cap_segs, cap_values, cap_tparts, cap_items;
 	uint32_t nrules, novrs;
 	/* segment and key offsets are kept until the arrays stop moving */
 	uint32_t *path_seg0, *set_key0;
@@ -179,21 +179,30 @@ static int key_cmp(const void *a, const void *b)
 static uint32_t add_set(lctx *c, const wvlist *vals, uint32_t index)
 {
 	lowered *l = c->l;
-	uint32_t first = l->nkeys;
-	for (int i = 0; i < vals->n; i++) {
-		GROW(l->keys, l->nkeys, c->cap_keys);
-		l->keys[l->nkeys++] = canon(l, vals->v[i]);
+	wcsp_str *keys = xmalloc((size_t)(vals->n ? vals->n : 1) * sizeof *keys);
+	uint32_t n = 0;
+	for (int i = 0; i < vals->n; i++)
+		keys[n++] = canon(l, vals->v[i]);
+	qsort(keys, n, sizeof *keys, key_cmp);
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!kept || key_cmp(&keys[kept - 1], &keys[i]))
+			keys[kept++] = keys[i];
+	/* offsets first (n + 1 of them), then the bytes */
+	l->offs = xrealloc(l->offs, (l->noffs + kept + 1) * sizeof *l->offs);
+	uint32_t first = l->noffs;
+	for (uint32_t i = 0; i < kept; i++) {
+		l->offs[l->noffs++] = l->npool;
+		l->pool = xrealloc(l->pool, l->npool + keys[i].n + 1);
+		memcpy(l->pool + l->npool, keys[i].s, keys[i].n);
+		l->npool += keys[i].n;
 	}
-	qsort(l->keys + first, l->nkeys - first, sizeof *l->keys, key_cmp);
-	uint32_t n = first;
-	for (uint32_t i = first; i < l->nkeys; i++)
-		if (n == first || key_cmp(&l->keys[n - 1], &l->keys[i]))
-			l->keys[n++] = l->keys[i];
-	l->nkeys = n;
+	l->offs[l->noffs++] = l->npool;
+	free(keys);
 	c->set_key0 = xrealloc(c->set_key0, (index + 1) * sizeof *c->set_key0);
 	c->set_key0[index] = first;
 	l->sets = xrealloc(l->sets, (index + 1) * sizeof *l->sets);
-	l->sets[index] = (wcsp_set){ NULL, n - first };
+	l->sets[index] = (wcsp_set){ NULL, kept };
 	return index;
 }
 
@@ -662,7 +671,8 @@ int lower_policy(wpolicy *p, const char *source, lowered *l, int tests)
 	for (uint32_t i = 0; i < l->npaths; i++)
 		l->paths[i].seg = l->segs + c.path_seg0[i];
 	for (uint32_t i = 0; i < l->pol.nsets; i++)
-		l->sets[i].keys = l->keys + c.set_key0[i];
+		l->sets[i].off = l->offs + c.set_key0[i];
+	l->pol.set_pool = l->pool ? l->pool : "";
 	for (int a = 0; a <= na; a++)
 		l->apps[a].chains = l->chains + (size_t)a * (size_t)nt;
 	l->pol.methods = l->methods;
@@ -687,7 +697,8 @@ void lower_free(lowered *l)
 {
 	free(l->methods); free(l->mtypes); free(l->apps); free(l->chains); free(l->rules);
 	free(l->ovrs); free(l->items); free(l->conds); free(l->paths); free(l->segs);
-	free(l->values); free(l->tparts); free(l->sets); free(l->keys); free(l->accept);
+	free(l->values); free(l->tparts); free(l->sets); free(l->pool); free(l->offs);
+	free(l->accept);
 	free(l->srcnames);
 	for (int i = 0; i < l->nowned; i++)
 		free(l->owned[i]);

@@ -33,8 +33,10 @@ typedef struct lowered {
 	wcsp_tpart *tparts;
 	uint32_t ntparts;
 	wcsp_set *sets;
-	wcsp_str *keys;
-	uint32_t nkeys;
+	char *pool;                  /* set keys' bytes */
+	uint32_t npool;
+	uint32_t *offs;              /* each set's n + 1 offsets into pool, one set after another */
+	uint32_t noffs;
 	wcsp_cidr *accept;
 	char **owned;                /* every string the tables point to */
 	int nowned, capowned;

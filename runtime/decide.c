@@ -121,7 +121,24 @@ static int glob(const char *p, size_t pn, const char *s, size_t sn)
 	return pi == pn;
 }
 
-static int member(wcsp_ctx *c, const wcsp_set *set, int t)
+/* Binary search of key k among the set's sorted keys in pool. */
+static int in_set(const char *pool, const wcsp_set *set, const char *k, size_t kn)
+{
+	uint32_t lo = 0, hi = set->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int r = str_cmp(pool + set->off[mid], set->off[mid + 1] - set->off[mid], k, kn);
+		if (!r)
+			return 1;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int member(wcsp_ctx *c, const char *pool, const wcsp_set *set, int t)
 {
 	const wj_doc *d = &c->doc;
 	char *k = c->scratch;
@@ -145,7 +162,7 @@ static int member(wcsp_ctx *c, const wcsp_set *set, int t)
 	case WJ_NULL: k[0] = 'z'; n = 1; break;
 	default: return 0;
 	}
-	return search(set->keys, set->n, sizeof *set->keys, k, n) != WCSP_NONE;
+	return in_set(pool, set, k, n);
 }
 
 static int equal(wcsp_ctx *c, int t, const wcsp_policy *p, const wcsp_value *v)
@@ -203,7 +220,7 @@ static int holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t ci)
 		const char *s = text_of(c, t, &n);
 		return glob(v->str.s, v->str.n, s, n);
 	}
-	case WCSP_C_IN: return member(c, &p->sets[k->b], t);
+	case WCSP_C_IN: return member(c, p->set_pool, &p->sets[k->b], t);
 	}
 	return 0;
 }

@@ -21,7 +21,9 @@
  *   conds[]     a tree of condition nodes (children before parents is not guaranteed).
  *   paths[]     field paths: arrays of decoded key segments.
  *   values[]    constants and field references used by predicates and overrides.
- *   sets[]      sorted canonical keys (see wcsp_set) for O(log n) membership.
+ *   sets[]      sorted canonical keys (see wcsp_set) for O(log n) membership; the keys'
+ *               bytes live in one char pool, addressed by offsets, so a 100,000-entry set
+ *               costs no pointer (and no load-time relocation) per entry.
  *   app.rcc     the JSON text of the restClientConfig the connect reply of that app carries
  *               (empty: the app covers no method besides connect; connect is a pure echo).
  */
@@ -30,7 +32,7 @@
 
 #include <stdint.h>
 
-#define WCSP_ABI_VERSION 1u
+#define WCSP_ABI_VERSION 2u
 #define WCSP_NONE 0xffffffffu
 
 typedef struct wcsp_str {
@@ -90,12 +92,13 @@ typedef struct wcsp_cond {
 } wcsp_cond;
 
 /*
- * A set: n canonical keys sorted by (memcmp over the shorter length, then length).
+ * A set: n canonical keys sorted by (memcmp over the shorter length, then length). Key i
+ * is set_pool[off[i] .. off[i + 1]): off has n + 1 entries.
  * Canonical key of a JSON value: 's' + decoded string bytes; 'n' + "%.17g" of the number
  * (-0 written as 0); "t", "f", "z" for true, false, null.
  */
 typedef struct wcsp_set {
-	const wcsp_str *keys;
+	const uint32_t *off;
 	uint32_t n;
 } wcsp_set;
 
@@ -163,6 +166,7 @@ typedef struct wcsp_policy {
 	const wcsp_tpart *tparts;
 	const wcsp_set *sets;
 	uint32_t nsets;
+	const char *set_pool;         /* the bytes of every set's keys */
 
 	uint8_t require_signature;
 	const wcsp_cidr *accept;      /* [naccept]; naccept == 0: every caller */
