@@ -53,16 +53,35 @@ echo "== build $NAME.wcsp"
 rcc=$(cd "$here" && "$W" config "$NAME.wcsp" --app defaultApp) || exit 1
 echo "derived restClientConfig: $rcc"
 
-: >"$tmp/server.err"   # before the start: the port loop may read it before the child opens it
-"$tmp/$NAME" --listen 127.0.0.1:0 >"$tmp/access.log" 2>"$tmp/server.err" &
-pid=$!
-port=
-for ((i = 0; i < 100; i++)); do
-	port=$(sed -nE 's/^wcsp: listening on 127\.0\.0\.1:([0-9]+) .*/\1/p' "$tmp/server.err")
-	[ -n "$port" ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-done
-[ -n "$port" ] || { echo "demo: the server did not start: $(cat "$tmp/server.err")" >&2; exit 1; }
-echo "== server listening on 127.0.0.1:$port"
+# start_server BINARY: start on 127.0.0.1:0 and read the port; the access log accumulates
+start_server() {
+	: >"$tmp/server.err"   # before the start: the port loop may read it before the child opens it
+	"$1" --listen 127.0.0.1:0 >>"$tmp/access.log" 2>"$tmp/server.err" &
+	pid=$!
+	port=
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -nE 's/^wcsp: listening on 127\.0\.0\.1:([0-9]+) .*/\1/p' "$tmp/server.err")
+		[ -n "$port" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -n "$port" ] || { echo "demo: the server did not start: $(cat "$tmp/server.err")" >&2; exit 1; }
+	echo "== server listening on 127.0.0.1:$port"
+}
+
+# finish: stop the server, show the access log, and exit with the verdict
+finish() {
+	stop
+	check "the server exits 0 on SIGTERM" [ "$RC" = 0 ]
+	echo
+	echo "== access log (the deciding rule of each request)"
+	sed 's/^/    /' "$tmp/access.log"
+	echo
+	if [ "$fails" -eq 0 ]; then echo "demo $NAME: all checks hold"; exit 0; fi
+	echo "demo $NAME: $fails check(s) failed"
+	exit 1
+}
+
+: >"$tmp/access.log"
+start_server "$tmp/$NAME"
 echo "   (printout: nodeId, sessionId, mediaSessionId and sdp left out; long lines cut in the middle)"

@@ -18,22 +18,6 @@ NAME=keepalive-expiry
 . "$here/../lib.sh"
 
 
-# start_server BINARY: start on 127.0.0.1:0 and read the port (the first start is above)
-start_server() {
-	: >"$tmp/server.err"
-	"$1" --listen 127.0.0.1:0 >>"$tmp/access.log" 2>"$tmp/server.err" &
-	pid=$!
-	port=
-	for ((i = 0; i < 100; i++)); do
-		port=$(sed -nE 's/^wcsp: listening on 127\.0\.0\.1:([0-9]+) .*/\1/p' "$tmp/server.err")
-		[ -n "$port" ] && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	[ -n "$port" ] || { echo "demo: the server did not start: $(cat "$tmp/server.err")" >&2; exit 1; }
-	echo "== server listening on 127.0.0.1:$port"
-}
-
 # ------------------------------------------------------------------ the WCS traffic
 node='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
 sdp='"sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=group:BUNDLE audio video\r\n"'
@@ -126,12 +110,4 @@ check "wcspc check -Werror refuses it (exit 1)" [ "$mrc" = 1 ]
 check "and says why" grep -q "restOnError LOG on 'StreamKeepAliveEvent', which has a deny: WCS will log the refusal and go on" "$tmp/mistake.out"
 
 # ------------------------------------------------------------------ stop and report
-stop
-check "the server exits 0 on SIGTERM" [ "$RC" = 0 ]
-echo
-echo "== access log (the deciding rule of each request)"
-sed 's/^/    /' "$tmp/access.log"
-echo
-if [ "$fails" -eq 0 ]; then echo "demo $NAME: all checks hold"; exit 0; fi
-echo "demo $NAME: $fails check(s) failed"
-exit 1
+finish

@@ -76,12 +76,4 @@ hook publishStream "$body"
 check "an encoder without the token is refused" is 403
 
 # ------------------------------------------------------------------ stop and report
-stop
-check "the server exits 0 on SIGTERM" [ "$RC" = 0 ]
-echo
-echo "== access log (the deciding rule of each request)"
-sed 's/^/    /' "$tmp/access.log"
-echo
-if [ "$fails" -eq 0 ]; then echo "demo $NAME: all checks hold"; exit 0; fi
-echo "demo $NAME: $fails check(s) failed"
-exit 1
+finish
