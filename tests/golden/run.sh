@@ -108,3 +108,8 @@ while IFS= read -r f; do
 done < <(find ../.. -name '*.wcsp' -not -path '*/fail/*' -not -path '*/fuzz/*' -not -path '*/build*' -not -name '.fmt-*' | sort)
 [ $bad -eq 0 ] && echo "PASS fmt idempotent over all $n .wcsp files of the repository"
 echo "INFO fmt idempotence checked over $n .wcsp files"
+
+# a file name holding "*/" must not end the banner comment of the generated C
+mkdir -p "$tmp/a*" && cp ok/settings.wcsp "$tmp/a*/p.wcsp"
+if "$W" emit "$tmp/a*/p.wcsp" 2>/dev/null | ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I../../runtime -c -x c - -o "$tmp/o" 2>/dev/null
+then echo "PASS banner survives a file name with */"; else echo "FAIL banner survives a file name with */"; fi
