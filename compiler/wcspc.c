@@ -111,7 +111,8 @@ static const char *env_or(const char *name, const char *def)
 
 static int build(const opts *o, const lowered *l)
 {
-	char tmp[] = "/tmp/wcspc-XXXXXX.c";
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s/wcspc-XXXXXX.c", env_or("TMPDIR", "/tmp"));
 	int fd = mkstemps(tmp, 2);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
