@@ -166,7 +166,4 @@ void ast_free_block(wblock *b);
 void ast_free_test(wtest *t);
 void ast_free_policy(wpolicy *p);
 
-/* "custom.\"user-id\"": a path as the policy would write it (malloc'd). */
-char *path_text(const wpath *p);
-
 #endif

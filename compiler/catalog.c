@@ -111,9 +111,3 @@ const char *cat_suggest(const char *name, size_t n)
 	size_t limit = n / 3 > 1 ? n / 3 : 2;
 	return bd <= limit ? best : NULL;
 }
-
-const char *cat_type_name(enum wcsp_method_type t)
-{
-	static const char *const names[] = { "connect", "direct invocation", "event", "incoming invocation", "custom method" };
-	return names[t];
-}

@@ -30,6 +30,5 @@ extern const int cat_nmethods;
 int cat_find(const char *name, size_t n);
 /* The catalog name nearest to name (edit distance, case-insensitive), or NULL if none is close. */
 const char *cat_suggest(const char *name, size_t n);
-const char *cat_type_name(enum wcsp_method_type t);
 
 #endif

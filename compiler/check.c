@@ -38,7 +38,8 @@ int sema_covers(const wpolicy *p, const wblock *b, int m)
 	return 0;
 }
 
-wset *sema_set(const wpolicy *p, wstr name)
+/* The set named name, or NULL. */
+static wset *sema_set(const wpolicy *p, wstr name)
 {
 	for (int i = 0; i < p->sets.n; i++)
 		if (wstr_eq(p->sets.v[i]->name, name.s, name.n))

@@ -17,8 +17,6 @@ enum wcsp_method_type sema_method_type(const wpolicy *p, int m);
 int sema_covers(const wpolicy *p, const wblock *b, int m);
 /* Settings precedence of a block: 0 (method in app) .. 5 (`all` outside apps). */
 int sema_level(const wblock *b);
-/* The set named name, or NULL. */
-wset *sema_set(const wpolicy *p, wstr name);
 
 /* Resolve names and report every error and warning that needs no per-app resolution. */
 void check_policy(wpolicy *p);

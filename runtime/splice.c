@@ -51,7 +51,8 @@ static int put(sp_state *s, const char *t, size_t n)
 	return 0;
 }
 
-int sp_text_json(sp_state *s, const char *str, size_t n)
+/* str[0..n) as JSON string content (no quotes), appended to the text buffer. */
+static int sp_text_json(sp_state *s, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	for (size_t i = 0; i < n; i++) {

@@ -45,7 +45,4 @@ void sp_free(sp_state *s);
 /* The request d->buf with edits applied, in a fresh malloc'd buffer. 0, or -1 out of memory. */
 int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, char **out, size_t *outlen);
 
-/* s[0..n) as JSON string content (no quotes). Appends to the state's text buffer. */
-int sp_text_json(sp_state *s, const char *str, size_t n);
-
 #endif
