@@ -14,7 +14,7 @@ ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -Iruntime -I$(B)/compiler -Icompiler
 
 # runtime: decision code (no HTTP) + server; main.o stays out of the archive so
 # generated tables link as `tables.c main.o libwcsprt.a`.
-RT_CORE  = runtime/json.c runtime/decide.c runtime/splice.c
+RT_CORE  = runtime/utf8.c runtime/json.c runtime/decide.c runtime/splice.c
 RT_SERV  = runtime/server.c runtime/log.c runtime/metrics.c runtime/transport.c
 RT_OBJ   = $(RT_CORE:%.c=$(B)/%.o) $(RT_SERV:%.c=$(B)/%.o)
 RT_CORE_OBJ = $(RT_CORE:%.c=$(B)/%.o)

@@ -106,9 +106,12 @@ typedef struct wset {
 	int used;
 } wset;
 
+/* An `accept from` range: as written, then as check.c parsed it (the wcsp_cidr form). */
 typedef struct waddr {
 	wstr text;
 	wloc loc;
+	uint8_t addr[16];       /* IPv6, or IPv4 as ::ffff:a.b.c.d */
+	int prefix;             /* bits of addr, counted on the 16-byte form */
 } waddr;
 
 typedef struct wapp {

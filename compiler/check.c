@@ -219,12 +219,13 @@ static void check_settings(wpolicy *p)
 	}
 }
 
-static void check_addr(const waddr *a)
+/* Parse an `accept from` range into a->addr and a->prefix, the form the server compares. */
+static void check_addr(waddr *a)
 {
+	static const uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	char host[64];
 	const char *slash = strchr(a->text.s, '/');
 	size_t hn = slash ? (size_t)(slash - a->text.s) : a->text.n;
-	unsigned char buf[16];
 	int v6 = memchr(a->text.s, ':', hn) != NULL;
 	if (hn >= sizeof host) {
 		diag(DIAG_ERROR, a->loc, "'%s' is not an IPv4 or IPv6 address", a->text.s);
@@ -232,16 +233,35 @@ static void check_addr(const waddr *a)
 	}
 	memcpy(host, a->text.s, hn);
 	host[hn] = 0;
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, buf) != 1) {
+	memset(a->addr, 0, sizeof a->addr);
+	if (!v6)
+		a->addr[10] = a->addr[11] = 0xff;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, v6 ? a->addr : a->addr + 12) != 1) {
 		diag(DIAG_ERROR, a->loc, "'%s' is not an IPv4 or IPv6 address", host);
 		return;
 	}
+	long len = v6 ? 128 : 32;
 	if (slash) {
 		char *end;
-		long len = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || len < 0 || len > (v6 ? 128 : 32))
+		len = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || slash[1] == '-' || slash[1] == '+' || len < 0 ||
+		    len > (v6 ? 128 : 32)) {
 			diag(DIAG_ERROR, a->loc, "prefix length '/%s' is out of range for %s (0..%d)",
 			     slash + 1, v6 ? "IPv6" : "IPv4", v6 ? 128 : 32);
+			return;
+		}
+	}
+	a->prefix = (int)(v6 ? len : 96 + len);
+	/* an IPv6 range wider than /96 over ::ffff:0:0 would hold every IPv4 caller: the server
+	 * matches IPv4 callers (also when they arrive as ::ffff:a.b.c.d) against IPv4 ranges only */
+	if (v6 && a->prefix < 96) {
+		int covers = 1;
+		for (int bit = 0; bit < a->prefix && covers; bit++)
+			covers = ((a->addr[bit / 8] ^ mapped[bit / 8]) >> (7 - bit % 8) & 1) == 0;
+		if (covers)
+			diag(DIAG_WARNING, a->loc, "'%s' holds the IPv4-mapped range ::ffff:0:0/96, but "
+			     "IPv4 callers match only IPv4 ranges: add one (0.0.0.0/0 for all) if they "
+			     "are meant", a->text.s);
 	}
 }
 

@@ -8,27 +8,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "frontend.h"
+#include "utf8.h"
 #include "parser.h"
 #include "lexer.h"
 
-static char *read_all(const char *path, size_t *len)
+size_t frontend_max_input = FRONTEND_MAX_INPUT;
+
+/*
+ * The bytes of path, NUL-terminated, or NULL with *why: only a regular file of at most
+ * frontend_max_input bytes is read. A FIFO would block the compiler and /dev/zero would never
+ * end, so the kind is checked before the file is opened (and again on the open file).
+ */
+static char *read_all(const char *path, size_t *len, const char **why)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	static char toolarge[128];
+	struct stat st;
+	snprintf(toolarge, sizeof toolarge, "it is larger than %zu bytes (wcspc --max-input BYTES "
+		 "raises the limit)", frontend_max_input);
+	if (stat(path, &st)) {
+		*why = strerror(errno);
 		return NULL;
-	size_t cap = 4096, n = 0;
+	}
+	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file";
+		return NULL;
+	}
+	if ((unsigned long long)st.st_size > frontend_max_input) {
+		*why = toolarge;
+		return NULL;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		*why = f ? "it is not a regular file" : strerror(errno);
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	size_t cap = (size_t)st.st_size + 2, n = 0;
 	char *buf = xmalloc(cap);
 	for (size_t got; (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
 		n += got;
+		if (n > frontend_max_input)
+			break;          /* it grew while being read */
 		if (cap - n - 1 == 0)
 			buf = xrealloc(buf, cap *= 2);
 	}
 	int err = ferror(f);
 	fclose(f);
-	if (err) {
+	if (err || n > frontend_max_input) {
 		free(buf);
-		errno = EIO;
+		*why = err ? strerror(EIO) : toolarge;
 		return NULL;
 	}
 	buf[n] = 0;
@@ -55,12 +86,17 @@ static void parse_source(pctx *px, const char *path, wloc from)
 {
 	char real[PATH_MAX];
 	size_t len;
-	char *text;
-	if (!realpath(path, real) || !(text = read_all(path, &len))) {
+	char *text = NULL;
+	const char *why = NULL;
+	if (!realpath(path, real))
+		why = strerror(errno);
+	else
+		text = read_all(path, &len, &why);
+	if (!text) {
 		if (from.file < 0)
-			diag_plain(DIAG_ERROR, "cannot read '%s': %s", path, strerror(errno));
+			diag_plain(DIAG_ERROR, "cannot read '%s': %s", path, why);
 		else
-			diag(DIAG_ERROR, from, "cannot read included file '%s': %s", path, strerror(errno));
+			diag(DIAG_ERROR, from, "cannot read included file '%s': %s", path, why);
 		return;
 	}
 	parse_text(px, path, real, text, len, from);
@@ -137,12 +173,12 @@ void frontend_set_file(pctx *px, wset *set, wstr path, wloc at)
 {
 	char *p = resolve(src_get(px->file)->name, path.s);
 	size_t len;
-	char *text = memchr(path.s, 0, path.n) ? NULL : read_all(p, &len);
+	const char *why = "the path holds a NUL byte";
+	char *text = memchr(path.s, 0, path.n) ? NULL : read_all(p, &len, &why);
 	set->from_file = 1;
 	set->file = wstr_dup(p, strlen(p));
 	if (!text) {
-		diag(DIAG_ERROR, at, "cannot read set file '%s' (resolved to '%s'): %s", path.s, p,
-		     strerror(errno));
+		diag(DIAG_ERROR, at, "cannot read set file '%s' (resolved to '%s'): %s", path.s, p, why);
 		free(p);
 		return;
 	}
@@ -159,7 +195,15 @@ void frontend_set_file(pctx *px, wset *set, wstr path, wloc at)
 		for (char *h = a; h < b; h++)
 			if (*h == '#' && (h == a || blank(h[-1]))) { b = h; break; }
 		while (b > a && blank(b[-1])) b--;
-		if (b > a) {
+		const char *nul = memchr(a, 0, (size_t)(b - a));
+		size_t bad = utf8_check(a, (size_t)(b - a));
+		if (nul || bad < (size_t)(b - a)) {
+			const char *at_byte = nul && (size_t)(nul - a) < bad ? nul : a + bad;
+			int col = (int)(at_byte - s) + 1;
+			diag(DIAG_ERROR, (wloc){ file, line, col, line, col + 1 }, "%s in a set value (a set "
+			     "file holds UTF-8 text, one value a line)", at_byte == nul ? "NUL byte" :
+			     "invalid UTF-8");
+		} else if (b > a) {
 			wvalue *v = xcalloc(1, sizeof *v);
 			v->kind = V_STRING;
 			v->str = wstr_dup(a, (size_t)(b - a));

@@ -9,6 +9,10 @@
 #include "ast.h"
 
 #define FRONTEND_MAX_DEPTH 32
+#define FRONTEND_MAX_INPUT (64u << 20)  /* bytes of one policy, include or set file */
+
+/* The largest file read (wcspc --max-input). */
+extern size_t frontend_max_input;
 
 /* The parser's context: the policy being built and where we are in it. */
 typedef struct pctx {

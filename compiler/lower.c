@@ -11,7 +11,6 @@
  *   5. settings resolve per (app, method), most specific level first, and give the app's
  *      restClientConfig text; the checks that need this view run here.
  */
-#include <arpa/inet.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,19 +546,9 @@ static void lower_accept(lctx *c)
 	lowered *l = c->l;
 	l->accept = xcalloc((size_t)c->p->accept.n, sizeof *l->accept);
 	for (int i = 0; i < c->p->accept.n; i++) {
-		char host[64];
-		const char *t = c->p->accept.v[i].text.s, *slash = strchr(t, '/');
-		size_t hn = slash ? (size_t)(slash - t) : strlen(t);
-		snprintf(host, sizeof host, "%.*s", (int)hn, t);
-		wcsp_cidr *r = &l->accept[i];
-		if (memchr(host, ':', hn)) {
-			inet_pton(AF_INET6, host, r->addr);
-			r->prefix = (uint8_t)(slash ? atoi(slash + 1) : 128);
-		} else {
-			r->addr[10] = r->addr[11] = 0xff;
-			inet_pton(AF_INET, host, r->addr + 12);
-			r->prefix = (uint8_t)(96 + (slash ? atoi(slash + 1) : 32));
-		}
+		const waddr *a = &c->p->accept.v[i];       /* parsed by check.c */
+		memcpy(l->accept[i].addr, a->addr, sizeof a->addr);
+		l->accept[i].prefix = (uint8_t)a->prefix;
 	}
 	l->pol.accept = l->accept;
 	l->pol.naccept = (uint32_t)c->p->accept.n;

@@ -43,14 +43,20 @@ lexstate *yyget_extra(yyscan_t scanner);
 }
 
 %code {
+#define YYMAXDEPTH 10000        /* bison's default, named here for the message below */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Bison's own messages: only "memory exhausted", when its stack (YYMAXDEPTH) overflows. */
 static void yyerror(const wloc *l, yyscan_t scanner, pctx *px, const char *msg)
 {
 	(void)scanner; (void)px;
-	diag(DIAG_ERROR, *l, "%s", msg);
+	if (!strcmp(msg, "memory exhausted"))
+		diag(DIAG_ERROR, *l, "nested too deeply: the parser holds at most %d open parentheses, "
+		     "'not's and unfinished operators", YYMAXDEPTH);
+	else
+		diag(DIAG_ERROR, *l, "%s", msg);
 }
 
 static wpath *path_new(wstr seg, wloc l)
@@ -270,8 +276,8 @@ expectation
 	;
 
 addrs
-	: TOK_ADDR { VEC_PUSH(px->pol->accept, ((waddr){ $1, @1 })); }
-	| addrs ',' TOK_ADDR { VEC_PUSH(px->pol->accept, ((waddr){ $3, @3 })); }
+	: TOK_ADDR { VEC_PUSH(px->pol->accept, ((waddr){ .text = $1, .loc = @1 })); }
+	| addrs ',' TOK_ADDR { VEC_PUSH(px->pol->accept, ((waddr){ .text = $3, .loc = @3 })); }
 	;
 
 blocks

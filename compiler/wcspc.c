@@ -5,6 +5,7 @@
  * 4 the C toolchain failed.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static const char usage[] =
 	"       wcspc test  POLICY.wcsp [TESTFILE ...] [--coverage] [--threshold PCT]\n"
 	"                                                                  run policy test cases\n"
 	"       wcspc --version | --help\n"
-	"options for every command: -Werror (warnings are errors), -q (errors only)\n";
+	"options for every command: -Werror (warnings are errors), -q (errors only),\n"
+	"  --max-input BYTES (largest policy, include or set file read; default 64 MiB)\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -86,20 +88,52 @@ static int compile(const opts *o, wpolicy *pol, lowered *l, int *lowered_ok)
 	return *lowered_ok == 1 ? EXIT_OK : EXIT_POLICY;
 }
 
+/* While `build` runs: its temporary C file, removed if a signal ends wcspc, and the C
+ * compiler's process group (the compiler's own children too), which gets the same signal. */
+static char build_tmp[4096];
+static volatile pid_t build_child;
+
+static void on_signal(int sig)
+{
+	if (build_child > 0)
+		kill(-build_child, sig);
+	if (build_tmp[0])
+		unlink(build_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static int run(char *const argv[])
 {
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
+	setpgid(pid, pid);      /* both sides: whichever runs first */
+	build_child = pid;
 	if (pid == 0) {
+		setpgid(0, 0);
 		execvp(argv[0], argv);
 		fprintf(stderr, "wcspc: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			build_child = 0;
 			return -1;
+		}
+	build_child = 0;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -111,9 +145,16 @@ static const char *env_or(const char *name, const char *def)
 
 static int build(const opts *o, const lowered *l)
 {
-	char tmp[4096];
+	char tmp[sizeof build_tmp];
 	snprintf(tmp, sizeof tmp, "%s/wcspc-XXXXXX.c", env_or("TMPDIR", "/tmp"));
+	catch_signals();
+	sigset_t block, old;
+	sigfillset(&block);
+	sigprocmask(SIG_BLOCK, &block, &old);   /* the name is known to the handler before it exists */
 	int fd = mkstemps(tmp, 2);
+	if (fd >= 0)
+		memcpy(build_tmp, tmp, sizeof tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
 		fprintf(stderr, "wcspc: cannot create a temporary file: %s\n", strerror(errno));
@@ -123,6 +164,7 @@ static int build(const opts *o, const lowered *l)
 	if (fclose(f)) {
 		fprintf(stderr, "wcspc: cannot write %s: %s\n", tmp, strerror(errno));
 		unlink(tmp);
+		build_tmp[0] = 0;
 		return EXIT_TOOLCHAIN;
 	}
 
@@ -156,6 +198,7 @@ static int build(const opts *o, const lowered *l)
 		if (access(mhd_static, R_OK)) {
 			fprintf(stderr, "wcspc: --static needs %s: run `make static-runtime` first\n", mhd_static);
 			unlink(tmp);
+			build_tmp[0] = 0;
 			return EXIT_TOOLCHAIN;
 		}
 		char *st[] = { "-static", "-Wl,--gc-sections", mhd_static, "-lnettle" };
@@ -169,6 +212,7 @@ static int build(const opts *o, const lowered *l)
 	argv[n] = NULL;
 	int rc = run(argv);
 	unlink(tmp);
+	build_tmp[0] = 0;
 	if (rc != 0) {
 		fprintf(stderr, "wcspc: the C toolchain failed (%s exited %d)\n", argv[0], rc);
 		return EXIT_TOOLCHAIN;
@@ -254,6 +298,14 @@ int main(int argc, char **argv)
 			o.check = 1;
 		} else if (!strcmp(a, "--coverage")) {
 			o.coverage = 1;
+		} else if (!strcmp(a, "--max-input")) {
+			char *end;
+			if (i + 1 == argc)
+				return usage_error("%s needs a value", a);
+			unsigned long long v = strtoull(argv[++i], &end, 10);
+			if (*end || end == argv[i] || argv[i][0] == '-' || v == 0 || v > SIZE_MAX / 2)
+				return usage_error("--max-input takes a number of bytes, not '%s'", argv[i]);
+			frontend_max_input = (size_t)v;
 		} else if (!strcmp(a, "--threshold")) {
 			char *end;
 			if (i + 1 == argc)

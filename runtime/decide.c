@@ -363,6 +363,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		size_t k = an < sizeof r->app - 1 ? an : sizeof r->app - 1;
 		memcpy(r->app, app, k);
 		r->app[k] = 0;
+		r->app_len = k;
 		uint32_t f = search(&p->apps[0].key, p->napps, sizeof *p->apps, app, an);
 		if (f != WCSP_NONE)
 			ai = f;

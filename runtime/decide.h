@@ -27,6 +27,7 @@ typedef struct wcsp_reply {
 	const char *rule;      /* "file:line" of the deciding rule, or NULL (default allow, echo) */
 	const char *reason;    /* short reason for deny/bad, else NULL */
 	char app[64];          /* the request's appKey, decoded, cut to fit; "" when absent */
+	size_t app_len;        /* its length: it may hold NUL bytes */
 	uint32_t app_row;      /* the app row that decided: p->napps for the default row */
 	uint32_t method_row;   /* the method's index in p->methods, or WCSP_NONE */
 } wcsp_reply;

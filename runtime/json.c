@@ -1,301 +1,596 @@
 /*
- * json.c -- strict JSON over jsmn's tokens: validation and readers.
+ * json.c -- strict JSON: the validating pass, jsmn's tokens, duplicate keys, readers.
  *
- * jsmn (strict mode, parent links for linear time) only tokenises. Besides raw bytes in strings and
- * primitives like `1x2`, it lets missing, doubled and stray ',' and ':' through
- * (`[1 2]`, `{"a":1 "b":2}`, `[1,]`, `{,}`, `["a":1]`, `{"a":}`), because it never looks
- * at what lies between tokens. So validate() rechecks every byte between two tokens
- * against the grammar, walking jsmn's preorder by byte spans with an explicit stack.
+ * scan() walks the body once with an explicit stack of the open containers (at most
+ * WJ_MAX_DEPTH: a deeper body is refused at the first byte past the limit). It checks the
+ * grammar between and inside tokens: strings (escapes, paired surrogates, UTF-8, no raw
+ * control bytes; plain runs eight bytes at a time), numbers, literals and separators. It
+ * numbers the tokens as jsmn will (preorder: a container at its bracket, a string at its
+ * quote, a primitive at its first byte) and fills next[], esc[] and order[] on the way.
+ * jsmn then tokenises a body known to be valid into exactly that many tokens; its walk up
+ * the parent links at a closing bracket is bounded by the depth, so it is linear too.
  *
  * Invariants once wj_parse() has returned 0:
- *  - buf[0..len) is whitespace, one object, whitespace; tok[0] is that object and every
- *    one of the ntok tokens lies inside it; jsmn's sizes are then right (object: number
- *    of keys, array: number of items, key: 1).
- *  - every primitive is a JSON number or literal; every string is valid UTF-8 with valid
- *    escapes and paired surrogates; no object holds two keys that decode alike; no
- *    container is more than WJ_MAX_DEPTH deep (tok[0] has depth 1).
- *  - next[i] is one past token i's subtree. Keys are leaves (next[k] == k+1), so the
- *    members of object o are (k, k+1) for k = o+1, next[k+1], ... while k < next[o].
+ *  - buf[0..len) is whitespace, one object, whitespace; tok[0] is that object; jsmn's sizes
+ *    are right (object: number of keys, array: number of items, key: 1).
+ *  - every string is valid UTF-8 with valid escapes; every primitive is a JSON number or
+ *    literal followed by whitespace, ',', ']' or '}' (so strtod stops at its end); no
+ *    container is more than WJ_MAX_DEPTH deep (tok[0] has depth 1); no object holds two
+ *    keys that decode alike.
+ *  - next[i] is one past token i's subtree. Keys are leaves (next[k] == k+1), so the members
+ *    of object o are (k, k+1) for k = o+1, next[k+1], ... while k < next[o].
  *  - esc[i] != 0 iff token i is a string holding a backslash.
- * On error ntok is 0 and the arrays keep their capacity. next[] holds 2*cap ints: the
- * upper half is scratch for sorting the keys of large objects (an object has fewer
- * than ntok/2 keys, so index + merge buffers fit in cap).
+ *  - order[o] >= 0 iff o is an object with more than WJ_SMALL_OBJECT keys; its key tokens,
+ *    sorted by decoded bytes, are sorted[order[o] .. order[o] + tok[o].size).
+ * On error ntok is 0 and the arrays keep their capacity.
  */
 #define JSMN_STATIC
 #define JSMN_STRICT
-#define JSMN_PARENT_LINKS       /* linear time; json.h defines it too: one token layout */
-#include <jsmn.h>	/* implementation, once; json.h's JSMN_HEADER include is then a no-op */
+#define JSMN_PARENT_LINKS       /* json.h defines it too: one token layout */
+#include <jsmn.h>	/* the implementation, once; json.h's JSMN_HEADER include is a no-op */
 #include "json.h"
+#include "utf8.h"
 
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SMALL_OBJ 16	/* up to this many keys, duplicates are found pairwise */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 
-static int isws (int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-static int isdig (int c) { return c >= '0' && c <= '9'; }
-/* span with the quotes of a string */
-static int ostart (const jsmntok_t *t) { return t->start - (t->type == JSMN_STRING); }
+static int is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+/* what may follow a number or a literal */
+static int is_delim(int c) { return is_space(c) || c == ',' || c == ']' || c == '}'; }
 
-void wj_init (wj_doc *d) { memset(d, 0, sizeof *d); }
+void wj_init(wj_doc *d) { memset(d, 0, sizeof *d); }
 
-void wj_free (wj_doc *d) {
-	free(d->tok); free(d->next); free(d->esc);
+void wj_free(wj_doc *d)
+{
+	free(d->tok);
+	free(d->next);
+	free(d->esc);
+	free(d->order);
+	free(d->sorted);
+	free(d->keys);
+	free(d->kbuf);
 	wj_init(d);
 }
 
-/* double the capacity; cap only changes once all three arrays have grown */
-static int grow (wj_doc *d) {
-	int n = d->cap ? d->cap : 32;
-	void *p;
-	if (n > INT_MAX / 4 || (size_t)n > SIZE_MAX / (4 * sizeof(jsmntok_t))) return -1;
-	n *= 2;
-	if (!(p = realloc(d->tok, (size_t)n * sizeof(jsmntok_t)))) return -1;
-	d->tok = p;
-	if (!(p = realloc(d->next, (size_t)n * 2 * sizeof(int)))) return -1;
-	d->next = p;
-	if (!(p = realloc(d->esc, (size_t)n))) return -1;
-	d->esc = p;
-	d->cap = n;
+static int resize(void **p, size_t n, size_t size)
+{
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
 	return 0;
 }
 
-static int hex4 (const unsigned char *s) {
-	int v = 0, i, c;
-	for (i = 0; i < 4; i++) {
-		c = s[i];
-		if (isdig(c)) v = v << 4 | (c - '0');
-		else if ((c | 32) >= 'a' && (c | 32) <= 'f') v = v << 4 | ((c | 32) - 'a' + 10);
-		else return -1;
+/* Double the token capacity; cap changes only once every array has grown. */
+static int grow(wj_doc *d)
+{
+	size_t n = d->cap ? (size_t)d->cap * 2 : 64;
+	if (n > INT_MAX / 2 || n > SIZE_MAX / sizeof(jsmntok_t))
+		return -1;
+	if (resize((void **)&d->tok, n, sizeof *d->tok) || resize((void **)&d->next, n, sizeof *d->next) ||
+	    resize((void **)&d->esc, n, 1) || resize((void **)&d->order, n, sizeof *d->order) ||
+	    resize((void **)&d->sorted, n, sizeof *d->sorted))
+		return -1;
+	d->cap = (int)n;
+	return 0;
+}
+
+static int hex4(const unsigned char *s)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = s[i];
+		if (is_digit(c))
+			v = v << 4 | (c - '0');
+		else if ((c | 32) >= 'a' && (c | 32) <= 'f')
+			v = v << 4 | ((c | 32) - 'a' + 10);
+		else
+			return -1;
 	}
 	return v;
 }
 
-/* string body s[i..e): escapes, surrogate pairs, UTF-8 */
-static const char *chkstr (const unsigned char *s, int i, int e, unsigned char *esc) {
-	while (i < e) {
-		unsigned c = s[i], lo = 0x80, hi = 0xBF;
-		int n, u, k;
-		if (c >= 0x20 && c < 0x80 && c != '\\') { i++; continue; }
-		if (c < 0x20) return "control character in string";
-		if (c == '\\') {
-			*esc = 1;
-			if (i + 1 >= e) return "bad escape";
-			if (s[i + 1] != 'u') {
-				if (!memchr("\"\\/bfnrt", s[i + 1], 8)) return "bad escape";
-				i += 2; continue;
-			}
-			if (e - i < 6 || (u = hex4(s + i + 2)) < 0) return "bad escape";
-			i += 6;
-			if (u >= 0xDC00 && u <= 0xDFFF) return "unpaired surrogate";
-			if (u >= 0xD800 && u <= 0xDBFF) {
-				if (e - i < 6 || s[i] != '\\' || s[i + 1] != 'u') return "unpaired surrogate";
-				u = hex4(s + i + 2);
-				if (u < 0xDC00 || u > 0xDFFF) return "unpaired surrogate";
-				i += 6;
-			}
+/* Eight bytes that a string may hold as they are: nothing at or above 0x80, no control
+ * byte, quote or backslash. With every byte below 0x80, (x - k...) has a byte's high bit
+ * set where that byte of x is below k (borrows only flow up from a byte already found). */
+static int plain8(uint64_t w)
+{
+	uint64_t q = w ^ 0x22 * ONES, b = w ^ 0x5c * ONES;
+	return !(w & HIGHS) && !(((w - 0x20 * ONES) | (q - ONES) | (b - ONES)) & HIGHS);
+}
+
+/* The body of a string from s[*at] (past its opening quote) through its closing quote. */
+static const char *scan_string(const unsigned char *s, size_t n, size_t *at, unsigned char *esc)
+{
+	size_t i = *at;
+	for (;;) {
+		uint64_t w;
+		while (i + 8 <= n && (memcpy(&w, s + i, 8), plain8(w)))
+			i += 8;
+		if (i >= n)
+			return "truncated JSON";
+		unsigned c = s[i];
+		if (c == '"') {
+			*at = i + 1;
+			return NULL;
+		}
+		if (c >= 0x20 && c < 0x80 && c != '\\') {
+			i++;
 			continue;
 		}
-		if (c >= 0xC2 && c <= 0xDF) n = 1;
-		else if (c >= 0xE0 && c <= 0xEF) { n = 2; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-		else if (c >= 0xF0 && c <= 0xF4) { n = 3; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-		else return "invalid UTF-8";
-		if (e - i <= n || s[i + 1] < lo || s[i + 1] > hi) return "invalid UTF-8";
-		for (k = 2; k <= n; k++)
-			if ((s[i + k] & 0xC0) != 0x80) return "invalid UTF-8";
-		i += n + 1;
+		if (c < 0x20)
+			return "control character in string";
+		if (c >= 0x80) {
+			size_t k = utf8_seq(s + i, n - i);
+			if (!k)
+				return "invalid UTF-8";
+			i += k;
+			continue;
+		}
+		*esc = 1;
+		if (i + 1 >= n)
+			return "truncated JSON";
+		if (s[i + 1] != 'u') {
+			if (!memchr("\"\\/bfnrt", s[i + 1], 8))
+				return "bad escape";
+			i += 2;
+			continue;
+		}
+		int u = n - i >= 6 ? hex4(s + i + 2) : -1;
+		if (u < 0)
+			return n - i >= 6 ? "bad escape" : "truncated JSON";
+		i += 6;
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return "unpaired surrogate";
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (n - i < 6 || s[i] != '\\' || s[i + 1] != 'u')
+				return "unpaired surrogate";
+			u = hex4(s + i + 2);
+			if (u < 0xdc00 || u > 0xdfff)
+				return "unpaired surrogate";
+			i += 6;
+		}
 	}
+}
+
+/* A number at s[*at]: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, then a delimiter. */
+static const char *scan_number(const unsigned char *s, size_t n, size_t *at)
+{
+	size_t i = *at;
+	if (s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else if (i < n && is_digit(s[i]))
+		while (i < n && is_digit(s[i]))
+			i++;
+	else
+		return "bad number";
+	if (i < n && s[i] == '.') {
+		if (++i == n || !is_digit(s[i]))
+			return "bad number";
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	if (i < n && (s[i] | 32) == 'e') {
+		if (++i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i == n || !is_digit(s[i]))
+			return "bad number";
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	if (i < n && !is_delim(s[i]))
+		return "bad number";
+	*at = i;
 	return NULL;
 }
 
-/* primitive s[i..e): true, false, null or -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static const char *chkprim (const char *s, int i, int e) {
-	const char *lit = s[i] == 't' ? "true" : s[i] == 'f' ? "false" : s[i] == 'n' ? "null" : NULL;
-	if (lit) return (size_t)(e - i) == strlen(lit) && !memcmp(s + i, lit, e - i) ? NULL : "bad literal";
-	if (s[i] == '-') i++;
-	if (i < e && s[i] == '0') i++;
-	else if (i < e && isdig(s[i])) while (i < e && isdig(s[i])) i++;
-	else return "bad number";
-	if (i < e && s[i] == '.') {
-		if (++i == e || !isdig(s[i])) return "bad number";
-		while (i < e && isdig(s[i])) i++;
-	}
-	if (i < e && (s[i] | 32) == 'e') {
-		if (++i < e && (s[i] == '+' || s[i] == '-')) i++;
-		if (i == e || !isdig(s[i])) return "bad number";
-		while (i < e && isdig(s[i])) i++;
-	}
-	return i == e ? NULL : "bad number";
+static const char *scan_literal(const unsigned char *s, size_t n, size_t *at)
+{
+	static const char *const lit[] = { "true", "false", "null" };
+	const char *l = lit[s[*at] == 't' ? 0 : s[*at] == 'f' ? 1 : 2];
+	size_t k = strlen(l);
+	if (n - *at < k || memcmp(s + *at, l, k) || (n - *at > k && !is_delim(s[*at + k])))
+		return "bad literal";
+	*at += k;
+	return NULL;
 }
 
-/* bytes s[i..e) between two tokens: whitespace, then `want` if nonzero, then whitespace */
-static const char *gap (const char *s, int i, int e, int want) {
-	while (i < e && isws(s[i])) i++;
-	if (want) {
-		if (i >= e || s[i] != want) return want == ':' ? "missing colon" : "missing comma";
-		for (i++; i < e && isws(s[i]); i++) ;
+/* What stood before a value or a key: chooses the message when none is there. */
+enum { AT_ARRAY_FIRST, AT_ARRAY_NEXT, AT_MEMBER, AT_KEY_FIRST, AT_KEY_NEXT };
+
+static const char *no_value(int at, unsigned c)
+{
+	if (c == ':')
+		return "stray separator";
+	if (at == AT_MEMBER)
+		return c == '}' || c == ',' ? "missing value" : "invalid JSON";
+	if (c == ',' || (at == AT_ARRAY_NEXT && c == ']') || (at == AT_KEY_NEXT && c == '}'))
+		return "stray separator";
+	if (at >= AT_KEY_FIRST && (c == '{' || c == '[' || c == '-' || is_digit(c) || c == 't' ||
+	    c == 'f' || c == 'n'))
+		return "object key is not a string";
+	return "invalid JSON";
+}
+
+/* The next token's index (a leaf until its container closes), or -1 out of memory. */
+static int new_token(wj_doc *d, int *ntok)
+{
+	if (*ntok == d->cap && grow(d))
+		return -1;
+	int t = (*ntok)++;
+	d->esc[t] = 0;
+	d->order[t] = -1;
+	d->next[t] = t + 1;
+	return t;
+}
+
+/*
+ * The validating pass: sets d->ntok, next[], esc[], order[] (-1). The stack holds the
+ * token index of each open container; obj[] says whether it is an object.
+ */
+static const char *scan(wj_doc *d, const unsigned char *s, size_t n)
+{
+	int open[WJ_MAX_DEPTH], sp = 0, ntok = 0, at;
+	unsigned char obj[WJ_MAX_DEPTH];
+	const char *why;
+	size_t i = 0;
+	unsigned c;
+
+	while (i < n && is_space(s[i]))
+		i++;
+	if (i == n)
+		return "empty body";
+	if (s[i] != '{')
+		return "body is not a JSON object";
+	at = AT_MEMBER;
+	for (;;) {
+		/* a value starts here (after whitespace) */
+		while (i < n && is_space(s[i]))
+			i++;
+		if (i == n)
+			return "truncated JSON";
+		int t = new_token(d, &ntok);
+		if (t < 0)
+			return "out of memory";
+		c = s[i];
+		if (c == '{' || c == '[') {
+			if (sp == WJ_MAX_DEPTH)
+				return "nesting too deep";
+			open[sp] = t;
+			obj[sp++] = c == '{';
+			for (i++; i < n && is_space(s[i]); i++)
+				;
+			if (i == n)
+				return "truncated JSON";
+			if (s[i] == (c == '{' ? '}' : ']')) {
+				i++;
+				d->next[open[--sp]] = ntok;
+				goto after;
+			}
+			if (c == '[') {
+				at = AT_ARRAY_FIRST;
+				continue;
+			}
+			at = AT_KEY_FIRST;
+			goto key;
+		}
+		if (c == '"') {
+			i++;
+			why = scan_string(s, n, &i, &d->esc[t]);
+		} else if (c == '-' || is_digit(c))
+			why = scan_number(s, n, &i);
+		else if (c == 't' || c == 'f' || c == 'n')
+			why = scan_literal(s, n, &i);
+		else
+			why = no_value(at, c);
+		if (why)
+			return why;
+after:
+		/* a value has ended: a separator, a closing bracket, or the end */
+		if (sp == 0) {
+			while (i < n && is_space(s[i]))
+				i++;
+			d->ntok = ntok;
+			return i == n ? NULL : "trailing bytes after the object";
+		}
+		while (i < n && is_space(s[i]))
+			i++;
+		if (i == n)
+			return "truncated JSON";
+		c = s[i];
+		if (c == (obj[sp - 1] ? '}' : ']')) {
+			i++;
+			d->next[open[--sp]] = ntok;
+			goto after;
+		}
+		if (c == '}' || c == ']')
+			return "invalid JSON";
+		if (c != ',')
+			return "missing comma";
+		i++;
+		if (!obj[sp - 1]) {
+			at = AT_ARRAY_NEXT;
+			continue;
+		}
+		at = AT_KEY_NEXT;
+key:
+		/* a key starts here (after whitespace), then a colon */
+		while (i < n && is_space(s[i]))
+			i++;
+		if (i == n)
+			return "truncated JSON";
+		if (s[i] != '"')
+			return no_value(at, s[i]);
+		if ((t = new_token(d, &ntok)) < 0)
+			return "out of memory";
+		i++;
+		if ((why = scan_string(s, n, &i, &d->esc[t])))
+			return why;
+		while (i < n && is_space(s[i]))
+			i++;
+		if (i == n)
+			return "truncated JSON";
+		if (s[i] != ':')
+			return s[i] == '}' ? "missing value" : "missing colon";
+		i++;
+		at = AT_MEMBER;
 	}
-	return i == e ? NULL : "stray separator";
 }
 
 /* decoded bytes of a validated string token, one at a time */
-typedef struct { const unsigned char *p, *e; unsigned char b[4]; int n, i; } wj_dec;
+typedef struct wj_dec {
+	const unsigned char *p, *e;
+	unsigned char b[4];
+	int n, i;
+} wj_dec;
 
-static void dinit (wj_dec *it, const wj_doc *d, int t) {
+static void dinit(wj_dec *it, const wj_doc *d, int t)
+{
 	it->p = (const unsigned char *)d->buf + d->tok[t].start;
 	it->e = (const unsigned char *)d->buf + d->tok[t].end;
 	it->n = it->i = 0;
 }
 
-static int dnext (wj_dec *it) {	/* next byte, -1 at the end */
+static int dnext(wj_dec *it)    /* the next byte, -1 at the end */
+{
 	unsigned c, u;
-	if (it->i < it->n) return it->b[it->i++];
-	if (it->p == it->e) return -1;
-	if ((c = *it->p++) != '\\') return c;
+	if (it->i < it->n)
+		return it->b[it->i++];
+	if (it->p == it->e)
+		return -1;
+	if ((c = *it->p++) != '\\')
+		return c;
 	switch (c = *it->p++) {
-	case 'b': return '\b'; case 'f': return '\f'; case 'n': return '\n';
-	case 'r': return '\r'; case 't': return '\t'; case 'u': break;
-	default: return c;	/* " \ / */
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	case 'u': break;
+	default: return c;      /* " \ / */
 	}
-	u = hex4(it->p); it->p += 4;
-	if (u >= 0xD800 && u <= 0xDBFF) {	/* validated: a low surrogate escape follows */
-		u = 0x10000 + ((u - 0xD800) << 10) + (hex4(it->p + 2) - 0xDC00);
+	u = (unsigned)hex4(it->p);
+	it->p += 4;
+	if (u >= 0xd800 && u <= 0xdbff) {       /* validated: a low surrogate escape follows */
+		u = 0x10000 + ((u - 0xd800) << 10) + ((unsigned)hex4(it->p + 2) - 0xdc00);
 		it->p += 6;
 	}
-	if (u < 0x80) return u;
-	if (u < 0x800) { it->b[0] = 0xC0 | u >> 6; it->n = 2; }
-	else if (u < 0x10000) { it->b[0] = 0xE0 | u >> 12; it->n = 3; }
-	else { it->b[0] = 0xF0 | u >> 18; it->n = 4; }
-	for (c = 1; c < (unsigned)it->n; c++) it->b[c] = 0x80 | (u >> 6 * (it->n - 1 - c) & 0x3F);
+	if (u < 0x80)
+		return (int)u;
+	if (u < 0x800) {
+		it->b[0] = (unsigned char)(0xc0 | u >> 6);
+		it->n = 2;
+	} else if (u < 0x10000) {
+		it->b[0] = (unsigned char)(0xe0 | u >> 12);
+		it->n = 3;
+	} else {
+		it->b[0] = (unsigned char)(0xf0 | u >> 18);
+		it->n = 4;
+	}
+	for (c = 1; c < (unsigned)it->n; c++)
+		it->b[c] = (unsigned char)(0x80 | (u >> 6 * (it->n - 1 - c) & 0x3f));
 	it->i = 1;
 	return it->b[0];
 }
 
-/* order of string tokens a and b by decoded bytes; 0 iff they decode alike */
-static int dcmp (const wj_doc *d, int a, int b) {
-	const jsmntok_t *x = &d->tok[a], *y = &d->tok[b];
+static int bytes_cmp(const void *a, size_t an, const void *b, size_t bn)
+{
+	int r = memcmp(a, b, an < bn ? an : bn);
+	return r ? r : (an > bn) - (an < bn);
+}
+
+/* Order of string token t's decoded bytes against s[0..n). */
+static int tok_cmp(const wj_doc *d, int t, const char *s, size_t n)
+{
+	const jsmntok_t *k = &d->tok[t];
+	if (!d->esc[t])
+		return bytes_cmp(d->buf + k->start, (size_t)(k->end - k->start), s, n);
+	wj_dec it;
+	size_t i = 0;
+	int c;
+	dinit(&it, d, t);
+	for (; (c = dnext(&it)) >= 0; i++) {
+		if (i == n)
+			return 1;
+		if (c != (unsigned char)s[i])
+			return c - (unsigned char)s[i];
+	}
+	return i == n ? 0 : -1;
+}
+
+/* Order of string tokens a and b by decoded bytes; 0 iff they decode alike. */
+static int dcmp(const wj_doc *d, int a, int b)
+{
+	if (!d->esc[b])
+		return tok_cmp(d, a, d->buf + d->tok[b].start, (size_t)(d->tok[b].end - d->tok[b].start));
+	if (!d->esc[a])
+		return -tok_cmp(d, b, d->buf + d->tok[a].start, (size_t)(d->tok[a].end - d->tok[a].start));
 	wj_dec p, q;
 	int c, e;
-	if (!d->esc[a] && !d->esc[b]) {
-		int la = x->end - x->start, lb = y->end - y->start;
-		int r = memcmp(d->buf + x->start, d->buf + y->start, la < lb ? la : lb);
-		return r ? r : (la > lb) - (la < lb);
-	}
-	dinit(&p, d, a); dinit(&q, d, b);
-	do { c = dnext(&p); e = dnext(&q); } while (c == e && c >= 0);
+	dinit(&p, d, a);
+	dinit(&q, d, b);
+	do {
+		c = dnext(&p);
+		e = dnext(&q);
+	} while (c == e && c >= 0);
 	return c - e;
 }
 
-/* bottom-up merge sort of key indices a[0..n) (b is scratch); returns the sorted array */
-static int *msort (const wj_doc *d, int *a, int *b, int n) {
-	int w, lo, *t;
-	for (w = 1; w < n; w *= 2, t = a, a = b, b = t)
-		for (lo = 0; lo < n; lo += 2 * w) {
-			int m = n - lo > w ? lo + w : n, hi = n - lo > 2 * w ? lo + 2 * w : n;
-			int i = lo, j = m, k = lo;
-			while (k < hi)
-				b[k++] = j >= hi || (i < m && dcmp(d, a[i], a[j]) <= 0) ? a[i++] : a[j++];
-		}
-	return a;
+/* Keys compare by their 8-byte prefixes first: most comparisons end there. */
+static int key_cmp(const wj_key *a, const wj_key *b)
+{
+	if (a->pre != b->pre)
+		return a->pre < b->pre ? -1 : 1;
+	return bytes_cmp(a->p, a->n, b->p, b->n);
 }
 
-/* object o is complete (next[] set for it and its subtree) */
-static const char *dupkeys (wj_doc *d, int o) {
-	int n = d->tok[o].size, end = d->next[o], i, j, k, *a;
-	if (n < 2) return NULL;
-	if (n <= SMALL_OBJ) {
-		for (i = o + 1; i < end; i = d->next[i + 1])
-			for (j = d->next[i + 1]; j < end; j = d->next[j + 1])
-				if (!dcmp(d, i, j)) return "duplicate key";
-		return NULL;
+static unsigned long long prefix(const char *p, unsigned n)
+{
+	unsigned long long v = 0;
+	for (unsigned i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? (unsigned char)p[i] : 0);
+	return v;
+}
+
+/* Bottom-up merge sort of k[0..n) (t is scratch of n); returns the sorted array. */
+static wj_key *merge_sort(wj_key *k, wj_key *t, int n)
+{
+	for (int w = 1; w < n; w *= 2) {
+		for (int lo = 0; lo < n; lo += 2 * w) {
+			int m = n - lo > w ? lo + w : n, hi = n - lo > 2 * w ? lo + 2 * w : n;
+			int i = lo, j = m, o = lo;
+			while (o < hi)
+				t[o++] = j >= hi || (i < m && key_cmp(&k[i], &k[j]) <= 0) ? k[i++] : k[j++];
+		}
+		wj_key *s = k;
+		k = t;
+		t = s;
 	}
-	a = d->next + d->cap;
-	for (k = 0, i = o + 1; i < end && k < n; i = d->next[i + 1]) a[k++] = i;
-	a = msort(d, a, a + n, k);
-	for (i = 1; i < k; i++)
-		if (!dcmp(d, a[i - 1], a[i])) return "duplicate key";
+	return k;
+}
+
+/* A large object's keys, decoded (escaped ones into kbuf) and sorted into sorted[]. */
+static const char *sort_keys(wj_doc *d, int o)
+{
+	int n = d->tok[o].size, k = 0;
+	if (n > d->capkeys) {
+		if (resize((void **)&d->keys, (size_t)n * 2, sizeof *d->keys))
+			return "out of memory";
+		d->capkeys = n;
+	}
+	if (d->capkbuf < d->len) {
+		if (resize((void **)&d->kbuf, d->len, 1))
+			return "out of memory";
+		d->capkbuf = d->len;
+	}
+	size_t used = 0;
+	for (int t = o + 1; t < d->next[o]; t = d->next[t + 1]) {
+		const jsmntok_t *kt = &d->tok[t];
+		wj_key *e = &d->keys[k++];
+		e->tok = t;
+		if (!d->esc[t]) {
+			e->p = d->buf + kt->start;
+			e->n = (unsigned)(kt->end - kt->start);
+		} else {
+			e->p = d->kbuf + used;
+			e->n = (unsigned)wj_str_decode(d, t, d->kbuf + used);
+			used += e->n;
+		}
+		e->pre = prefix(e->p, e->n);
+	}
+	wj_key *s = merge_sort(d->keys, d->keys + n, n);
+	d->order[o] = d->nsorted;
+	for (int i = 0; i < n; i++) {
+		if (i && !key_cmp(&s[i - 1], &s[i]))
+			return "duplicate key";
+		d->sorted[d->nsorted++] = s[i].tok;
+	}
 	return NULL;
 }
 
-/* state of an open container: 0 empty, 1 after a key, 2 after a value */
-static const char *validate (wj_doc *d) {
-	const jsmntok_t *tok = d->tok;
-	int st[WJ_MAX_DEPTH], sv[WJ_MAX_DEPTH], sp = 1, cur = tok[0].start + 1, t, os, c, obj;
-	const char *why;
-	st[0] = sv[0] = 0; d->esc[0] = 0;
-	for (t = 1; ; t++) {
-		os = t < d->ntok ? ostart(&tok[t]) : INT_MAX;
-		while (sp > 0 && tok[st[sp - 1]].end <= os) {	/* close what ends before t */
-			c = st[--sp];
-			if (sv[sp] == 1) return "missing value";
-			if ((why = gap(d->buf, cur, tok[c].end - 1, 0))) return why;
-			d->next[c] = t; cur = tok[c].end;
-			if (tok[c].type == JSMN_OBJECT && (why = dupkeys(d, c))) return why;
+/* Every object: no two keys alike. Small ones pairwise, large ones by sorting. */
+static const char *check_keys(wj_doc *d)
+{
+	d->nsorted = 0;
+	for (int o = 0; o < d->ntok; o++) {
+		if (d->tok[o].type != JSMN_OBJECT || d->tok[o].size < 2)
+			continue;
+		if (d->tok[o].size > WJ_SMALL_OBJECT) {
+			const char *why = sort_keys(d, o);
+			if (why)
+				return why;
+			continue;
 		}
-		if (t == d->ntok) return NULL;
-		if (sp == 0) return "trailing bytes after the object";
-		obj = tok[st[sp - 1]].type == JSMN_OBJECT;
-		if ((why = gap(d->buf, cur, os, "\0:,"[sv[sp - 1]]))) return why;
-		if (obj && sv[sp - 1] != 1 && tok[t].type != JSMN_STRING) return "object key is not a string";
-		sv[sp - 1] = obj && sv[sp - 1] != 1 ? 1 : 2;
-		d->esc[t] = 0;
-		switch (tok[t].type) {
-		case JSMN_OBJECT: case JSMN_ARRAY:
-			if (sp == WJ_MAX_DEPTH) return "nesting too deep";
-			st[sp] = t; sv[sp++] = 0; cur = tok[t].start + 1;
-			break;
-		case JSMN_STRING:
-			why = chkstr((const unsigned char *)d->buf, tok[t].start, tok[t].end, &d->esc[t]);
-			if (why) return why;
-			d->next[t] = t + 1; cur = tok[t].end + 1;
-			break;
-		default:
-			if ((why = chkprim(d->buf, tok[t].start, tok[t].end))) return why;
-			d->next[t] = t + 1; cur = tok[t].end;
-		}
+		int end = d->next[o];
+		for (int i = o + 1; i < end; i = d->next[i + 1])
+			for (int j = d->next[i + 1]; j < end; j = d->next[j + 1])
+				if (!dcmp(d, i, j))
+					return "duplicate key";
 	}
+	return NULL;
 }
 
-static int fail (const char **why, const char *w) { if (why) *why = w; return -1; }
-
-int wj_parse (wj_doc *d, const char *buf, size_t len, const char **why) {
-	jsmn_parser p;
-	const char *w;
-	size_t i = 0;
-	int r;
-	d->buf = buf; d->len = len; d->ntok = 0;
-	if (len > INT_MAX) return fail(why, "body too large");
-	while (i < len && isws(buf[i])) i++;
-	if (i == len) return fail(why, "empty body");
-	if (buf[i] != '{') return fail(why, "body is not a JSON object");
-	if (!d->cap && grow(d)) return fail(why, "out of memory");
-	jsmn_init(&p);	/* on NOMEM jsmn rewinds to the token it could not store: resume */
-	while ((r = jsmn_parse(&p, buf, len, d->tok, (unsigned)d->cap)) == JSMN_ERROR_NOMEM)
-		if (grow(d)) return fail(why, "out of memory");
-	if (r < 0) {
-		if (p.toknext > 0 && d->tok[0].end >= 0) return fail(why, "trailing bytes after the object");
-		/* jsmn stops at a NUL byte and reports a truncation */
-		return fail(why, r == JSMN_ERROR_PART && !memchr(buf, 0, len) ? "truncated JSON" : "invalid JSON");
-	}
-	for (i = (size_t)d->tok[0].end; i < len; i++)
-		if (!isws(buf[i])) return fail(why, "trailing bytes after the object");
-	d->ntok = (int)p.toknext;
-	if ((w = validate(d))) { d->ntok = 0; return fail(why, w); }
-	return 0;
-}
-
-int wj_get (const wj_doc *d, int obj, const char *key, size_t klen) {
-	int k;
-	if (obj < 0 || obj >= d->ntok || d->tok[obj].type != JSMN_OBJECT) return -1;
-	for (k = obj + 1; k < d->next[obj]; k = d->next[k + 1])
-		if (wj_str_eq(d, k, key, klen)) return k + 1;
+static int fail(wj_doc *d, const char **why, const char *w)
+{
+	d->ntok = 0;
+	if (why)
+		*why = w;
 	return -1;
 }
 
-enum wj_kind wj_kind (const wj_doc *d, int t) {
+int wj_parse(wj_doc *d, const char *buf, size_t len, const char **why)
+{
+	const char *w;
+	d->buf = buf;
+	d->len = len;
+	d->ntok = 0;
+	if (len > INT_MAX)
+		return fail(d, why, "body too large");
+	if ((w = scan(d, (const unsigned char *)buf, len)))
+		return fail(d, why, w);
+	jsmn_parser p;
+	jsmn_init(&p);
+	if (jsmn_parse(&p, buf, len, d->tok, (unsigned)d->ntok) != d->ntok)
+		return fail(d, why, "invalid JSON");    /* the two passes disagree: cannot happen */
+	if ((w = check_keys(d)))
+		return fail(d, why, w);
+	return 0;
+}
+
+int wj_get(const wj_doc *d, int obj, const char *key, size_t klen)
+{
+	if (obj < 0 || obj >= d->ntok || d->tok[obj].type != JSMN_OBJECT)
+		return -1;
+	if (d->order[obj] >= 0) {
+		const int *s = d->sorted + d->order[obj];
+		int lo = 0, hi = d->tok[obj].size;
+		while (lo < hi) {
+			int mid = lo + (hi - lo) / 2, r = tok_cmp(d, s[mid], key, klen);
+			if (!r)
+				return s[mid] + 1;
+			if (r < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return -1;
+	}
+	for (int k = obj + 1; k < d->next[obj]; k = d->next[k + 1])
+		if (wj_str_eq(d, k, key, klen))
+			return k + 1;
+	return -1;
+}
+
+enum wj_kind wj_kind(const wj_doc *d, int t)
+{
 	switch (d->tok[t].type) {
 	case JSMN_OBJECT: return WJ_OBJECT;
 	case JSMN_ARRAY: return WJ_ARRAY;
@@ -310,72 +605,82 @@ enum wj_kind wj_kind (const wj_doc *d, int t) {
 	}
 }
 
-int wj_str_eq (const wj_doc *d, int t, const char *s, size_t n) {
+int wj_str_eq(const wj_doc *d, int t, const char *s, size_t n)
+{
 	const jsmntok_t *k = &d->tok[t];
-	wj_dec it;
-	size_t i;
-	int c;
 	if (!d->esc[t])
 		return (size_t)(k->end - k->start) == n && (!n || !memcmp(d->buf + k->start, s, n));
-	dinit(&it, d, t);
-	for (i = 0; (c = dnext(&it)) >= 0; i++)
-		if (i == n || c != (unsigned char)s[i]) return 0;
-	return i == n;
+	return !tok_cmp(d, t, s, n);
 }
 
-size_t wj_str_decode (const wj_doc *d, int t, char *out) {
+size_t wj_str_decode(const wj_doc *d, int t, char *out)
+{
 	const jsmntok_t *k = &d->tok[t];
 	size_t n = 0;
-	wj_dec it;
-	int c;
 	if (!d->esc[t]) {
 		n = (size_t)(k->end - k->start);
-		if (n) memcpy(out, d->buf + k->start, n);
+		if (n)
+			memcpy(out, d->buf + k->start, n);
 		return n;
 	}
+	wj_dec it;
+	int c;
 	dinit(&it, d, t);
-	while ((c = dnext(&it)) >= 0) out[n++] = (char)c;
+	while ((c = dnext(&it)) >= 0)
+		out[n++] = (char)c;
 	return n;
 }
 
-/* strtod on a NUL-terminated copy (on the heap if long); NAN if that copy cannot be made */
-double wj_number (const wj_doc *d, int t) {
-	char tmp[64], *p = tmp;
-	size_t n = (size_t)(d->tok[t].end - d->tok[t].start);
-	double v;
-	if (n >= sizeof tmp && !(p = malloc(n + 1))) return NAN;
-	memcpy(p, d->buf + d->tok[t].start, n);
-	p[n] = 0;
-	v = strtod(p, NULL);
-	if (p != tmp) free(p);
-	return v;
+/* strtod stops at the delimiter after the token (see the invariants): no copy needed */
+double wj_number(const wj_doc *d, int t)
+{
+	return strtod(d->buf + d->tok[t].start, NULL);
 }
 
-/* objects: same key count, no duplicates, so every key of a found in b with an equal value */
-int wj_equal (const wj_doc *d, int a, int b) {
+/* Objects: same key count, no duplicates, so every key of a found in b with an equal value.
+ * Large objects walk their sorted keys side by side. */
+int wj_equal(const wj_doc *d, int a, int b)
+{
 	enum wj_kind k = wj_kind(d, a);
-	int i, j;
-	if (k != wj_kind(d, b)) return 0;
+	if (k != wj_kind(d, b))
+		return 0;
 	switch (k) {
-	case WJ_STRING: return !dcmp(d, a, b);
-	case WJ_NUMBER: return wj_number(d, a) == wj_number(d, b);
+	case WJ_STRING:
+		return !dcmp(d, a, b);
+	case WJ_NUMBER:
+		return wj_number(d, a) == wj_number(d, b);
 	case WJ_ARRAY:
-		if (d->tok[a].size != d->tok[b].size) return 0;
-		for (i = a + 1, j = b + 1; i < d->next[a]; i = d->next[i], j = d->next[j])
-			if (!wj_equal(d, i, j)) return 0;
+		if (d->tok[a].size != d->tok[b].size)
+			return 0;
+		for (int i = a + 1, j = b + 1; i < d->next[a]; i = d->next[i], j = d->next[j])
+			if (!wj_equal(d, i, j))
+				return 0;
 		return 1;
 	case WJ_OBJECT:
-		if (d->tok[a].size != d->tok[b].size) return 0;
-		for (i = a + 1; i < d->next[a]; i = d->next[i + 1]) {
-			for (j = b + 1; j < d->next[b] && dcmp(d, i, j); j = d->next[j + 1]) ;
-			if (j >= d->next[b] || !wj_equal(d, i + 1, j + 1)) return 0;
+		if (d->tok[a].size != d->tok[b].size)
+			return 0;
+		if (d->order[a] >= 0) {
+			const int *x = d->sorted + d->order[a], *y = d->sorted + d->order[b];
+			for (int i = 0; i < d->tok[a].size; i++)
+				if (dcmp(d, x[i], y[i]) || !wj_equal(d, x[i] + 1, y[i] + 1))
+					return 0;
+			return 1;
+		}
+		for (int i = a + 1; i < d->next[a]; i = d->next[i + 1]) {
+			int j = b + 1;
+			while (j < d->next[b] && dcmp(d, i, j))
+				j = d->next[j + 1];
+			if (j >= d->next[b] || !wj_equal(d, i + 1, j + 1))
+				return 0;
 		}
 		return 1;
-	default: return 1;
+	default:
+		return 1;
 	}
 }
 
-void wj_span (const wj_doc *d, int t, size_t *start, size_t *end) {
+void wj_span(const wj_doc *d, int t, size_t *start, size_t *end)
+{
 	int q = d->tok[t].type == JSMN_STRING;
 	*start = (size_t)(d->tok[t].start - q);
 	*end = (size_t)(d->tok[t].end + q);

@@ -1,15 +1,20 @@
 /*
- * json.h -- strict JSON for hook bodies: jsmn tokenises, this module validates and reads.
+ * json.h -- strict JSON for hook bodies: one validating pass, jsmn for the tokens, readers.
  *
- * jsmn accepts far more than JSON (trailing objects, `{"a":1x2}`, raw control characters)
- * and never decodes escapes. wj_parse() accepts exactly one JSON object (RFC 8259), valid
- * UTF-8, at most WJ_MAX_DEPTH levels deep, with no duplicate keys in any object (compared
- * after decoding), and only then fills the token arrays the readers below walk.
+ * jsmn accepts far more than JSON (trailing objects, `{"a":1x2}`, raw control characters),
+ * never decodes escapes, and closes brackets in time proportional to the nesting depth.
+ * wj_parse() therefore first checks the body in one linear pass of its own: exactly one
+ * JSON object (RFC 8259), valid UTF-8, at most WJ_MAX_DEPTH levels deep (refused at the
+ * first byte past the limit). Only then does jsmn tokenise it, into an array sized by that
+ * pass, and every object's keys are checked for duplicates (compared after decoding).
+ * Every step is linear in the body (sorting the keys of a large object: n log n).
  *
  * Token layout (jsmn's preorder): tok[0] is the top-level object. In an object, a key token
  * is followed by its value's subtree. next[i] is the index just past token i's subtree, so
  * sibling walks never rescan. esc[i] != 0 when string token i holds a backslash escape (the
- * readers then decode; otherwise they compare raw bytes).
+ * readers then decode; otherwise they compare raw bytes). An object with more than
+ * WJ_SMALL_OBJECT keys also has its keys sorted by decoded bytes: sorted[order[o] ..
+ * order[o] + size) are its key tokens, so wj_get() is a binary search there.
  *
  * A wj_doc is reusable: wj_parse() keeps its arrays' capacity between calls.
  */
@@ -17,14 +22,22 @@
 #define WCSP_JSON_H
 
 #include <stddef.h>
-/* Parent links make jsmn linear: without them it rescans earlier tokens at every ',' and
- * closing bracket, quadratic in a container's width (1 MB bodies took seconds). */
+/* Parent links make jsmn linear in a container's width (without them it rescans earlier
+ * tokens at every ','); the depth limit, checked before jsmn runs, bounds its walk up. */
 #define JSMN_PARENT_LINKS
 #define JSMN_HEADER
 #include <jsmn.h>
 #undef JSMN_HEADER
 
 #define WJ_MAX_DEPTH 64
+#define WJ_SMALL_OBJECT 16      /* up to this many keys an object is searched linearly */
+
+typedef struct wj_key {
+	unsigned long long pre; /* the first 8 decoded bytes, big-endian, zero-padded */
+	const char *p;          /* decoded key bytes (the body's, or kbuf's when escaped) */
+	unsigned n;
+	int tok;
+} wj_key;
 
 typedef struct wj_doc {
 	const char *buf;
@@ -32,8 +45,14 @@ typedef struct wj_doc {
 	jsmntok_t *tok;
 	int *next;
 	unsigned char *esc;
-	int ntok;
-	int cap;
+	int *order;             /* [ntok]: large objects, where their sorted keys start */
+	int *sorted;            /* key tokens of the large objects, each object's sorted */
+	int ntok, nsorted;
+	int cap;                /* room in tok, next, esc, order and sorted */
+	wj_key *keys;           /* scratch: the keys of one object being sorted, and a copy */
+	int capkeys;
+	char *kbuf;             /* scratch: decoded escaped keys */
+	size_t capkbuf;
 } wj_doc;
 
 void wj_init(wj_doc *d);

@@ -239,7 +239,7 @@ log_access(const log_rec *r)
 	else if (r->from != NULL && r->from->sa_family == AF_INET6)
 		from = inet_ntop(AF_INET6, &v6->sin6_addr, addr, sizeof addr);
 	l.n = 0;
-	field(&l, "app", r->app, strlen(r->app), 1);
+	field(&l, "app", r->app, r->alen, 1);
 	field(&l, "method", r->method, r->mlen, 0);
 	field(&l, "decision", r->decision, strlen(r->decision), 0);
 	number(&l, "status", (unsigned long long)r->status);

@@ -24,7 +24,8 @@ extern int log_level;
 
 /* One request, as the access log records it. */
 typedef struct log_rec {
-	const char *app;              /* decoded appKey, NUL-terminated; "" when unknown */
+	const char *app;              /* decoded appKey (may hold NUL); "" when unknown */
+	size_t alen;
 	const char *method;           /* the last path segment, untrusted */
 	size_t mlen;
 	const char *decision;         /* allow, deny, echo, bad, too_large, not_found, ... */

@@ -67,7 +67,7 @@ usage(void)
 	    "  --max-body BYTES     largest request body; larger gets 413 (default %d)\n"
 	    "  --timeout SECONDS    idle connection timeout, 1..%d (default %d)\n"
 	    "  --request-timeout SECONDS\n"
-	    "                       longest a request may take to arrive (default %d)\n"
+	    "                       longest a request may take to arrive whole (default %d)\n"
 	    "  --max-conns N        connections served at once (default %d)\n"
 	    "  --max-conns-per-ip N connections from one address, 0: no limit (default %d)\n"
 	    "  --conn-memory BYTES  per connection, for headers and reads; bigger headers\n"

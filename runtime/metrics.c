@@ -21,7 +21,8 @@ typedef _Atomic unsigned long long counter;
 
 const char *const met_decision_names[MET_NDECISIONS] = { "allow", "deny", "echo", "bad" };
 const char *const met_reason_names[MET_NREASONS] = {
-	"bad_json", "too_large", "not_found", "bad_method", "signature", "accept", "too_slow"
+	"bad_json", "too_large", "not_found", "bad_method", "signature", "accept", "too_slow",
+	"framing"
 };
 
 /* Upper bounds in microseconds, and as Prometheus writes them; the last is +Inf. */

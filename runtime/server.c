@@ -1,25 +1,46 @@
 /*
- * server.c -- libmicrohttpd daemon: routing, body collection, replies, life cycle.
+ * server.c -- libmicrohttpd daemon: admission, routing, body collection, replies, deadlines,
+ * life cycle.
  *
- * One request goes through handle() several times: first with the headers (route, refuse
- * early, or allocate a struct req), then once per body piece (append), then a last time
- * with no data (decide and reply). completed() frees the struct req, whatever happened.
+ * A connection is admitted by accept_policy() before MHD reads a byte: a caller outside
+ * `accept from` gets one of SRV_OUTSIDER_CONNS shared slots (its requests are answered 403,
+ * so a misconfigured caller learns why) or, when they are taken, is closed at once. Every
+ * connection then has a struct conn (MHD's socket context) that sits in one of two deadline
+ * lists until it closes: a request must have arrived whole within --request-timeout of the
+ * connection's start, or within --timeout + --request-timeout of the previous reply on a
+ * kept-alive connection. The reaper thread shuts down the socket of a connection past its
+ * deadline (MHD then closes it): headers or a body trickled a byte at a time cannot hold a
+ * slot, and nothing polls.
+ *
+ * One request goes through handle() several times: first with the headers (admit, check the
+ * framing, route, refuse early, or allocate a struct req), then once per body piece
+ * (append), then a last time with no data (decide and reply). completed() frees the struct
+ * req, whatever happened.
  *
  * Invariants:
- *  - inflight counts requests whose first call has run and whose completed() has not;
- *    nconns counts open connections. A stop signal sets draining (every reply from then on
+ *  - Each deadline list is in deadline order: entries are appended at now + the list's
+ *    fixed offset, now read under dl_mu, so the reaper only ever looks at the heads.
+ *    A struct conn is in a list, or in none (list < 0), and leaves it under dl_mu before
+ *    MHD closes its socket (NOTIFY_CLOSED comes first): the reaper never shuts down a
+ *    socket number that has been reused.
+ *  - *rc is NULL before first_call() (or &nul_path when the raw URL holds %00), and
+ *    non-NULL after it: a struct req, or one of the markers info_req and refused_req.
+ *    inflight counts the requests whose first_call() has run and whose completed() has not.
+ *  - nconns counts open connections. A stop signal sets draining (every reply from then on
  *    closes its connection), closes the listening socket and waits for both to reach 0,
  *    at most SRV_DRAIN_MS: requests already sent on kept-alive connections get answered.
  *  - r->len <= r->cap and r->len <= max_body; a body that would pass max_body is dropped at
  *    once (r->over) and the rest of it only drained, so memory stays bounded per request.
+ *    The buffer grows with the bytes that arrive, never from Content-Length alone.
  *  - A reply is never copied: a spliced reply (rep.owned) or the request's own bytes are
  *    handed to MHD and freed with the response; a rule's static body is used in place.
- *  - Canned replies (healthz, 404, 405, 413, 403) are built once and shared by all threads.
+ *  - Canned replies are built once and shared by all threads.
  *  - Each polling thread has its own wcsp_ctx, made on its first decision; all of them are
  *    on the ctxs list and freed after MHD_stop_daemon, when no thread can use them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +49,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,19 +62,34 @@
 #include "server.h"
 #include "transport.h"
 
-#define BODY_MIN 4096              /* first allocation of a body of unknown length */
+#define BODY_MIN 4096              /* first allocation of a body */
 #define DRAIN_STEP_MS 10
 #define JSON "application/json"
 #define PROMETHEUS "text/plain; version=0.0.4"
 
-enum canned { C_HEALTH, C_NOT_FOUND, C_HOOK_METHOD, C_INFO_METHOD, C_TOO_LARGE, C_NOT_ACCEPTED,
-	C_NO_SIGNATURE, C_BAD_SIGNATURE, NCANNED };
+enum canned {
+	C_HEALTH, C_NOT_FOUND, C_NUL_PATH, C_HOOK_METHOD, C_INFO_METHOD, C_TOO_LARGE,
+	C_NOT_ACCEPTED, C_NO_SIGNATURE, C_BAD_SIGNATURE, C_HEADER_NAME, C_TWO_LENGTHS,
+	C_LENGTH_AND_CHUNKED, C_TRANSFER_ENCODING,
+	NCANNED
+};
 
 struct req {
 	char *body;
 	size_t len, cap;
 	unsigned long long t0;     /* microseconds, monotonic, at the first call */
 	int over;                  /* body passed max_body: draining, 413 at the end */
+};
+
+/* The deadline lists: a new connection's first request, a kept-alive connection's next. */
+enum { L_NEW, L_KEPT, NLISTS };
+
+struct conn {
+	struct conn *prev, *next;  /* in lists[list] */
+	int list;                  /* L_*, or -1 */
+	unsigned long long deadline;
+	MHD_socket fd;
+	int outsider;              /* outside `accept from`: holds an outsider slot */
 };
 
 struct tctx {
@@ -63,10 +101,12 @@ static const wcsp_policy *pol;
 static const char *secret;         /* HMAC key: set when the policy requires signatures */
 static size_t secret_len;
 static struct req info_req;        /* *rc of a GET/HEAD /healthz or /metrics: no state */
+static struct req refused_req;     /* *rc of a request answered by its first call */
+static struct req nul_path;        /* *rc before the first call: the raw URL holds %00 */
 static size_t max_body;
-static unsigned long long request_us;   /* --request-timeout */
 static atomic_int inflight;
 static atomic_int nconns;          /* open connections (MHD_OPTION_NOTIFY_CONNECTION) */
+static atomic_int outsiders;       /* open connections from outside `accept from` */
 static atomic_int draining;        /* a stop signal came: every reply closes its connection */
 static struct MHD_Response *canned[NCANNED], *canned_close[NCANNED];
 static char too_large_body[96];
@@ -74,8 +114,15 @@ static struct tctx *ctxs;
 static pthread_mutex_t ctxs_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local struct tctx *my_ctx;
 
-static unsigned long long
-now_us(void)
+/* deadlines: offsets[l] is added to the time a connection enters list l */
+static pthread_mutex_t dl_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dl_cond;
+static struct conn *heads[NLISTS], *tails[NLISTS];
+static unsigned long long offsets[NLISTS];
+static int reaper_stop;
+static pthread_t reaper_thread;
+
+static unsigned long long now_us(void)
 {
 	struct timespec t;
 
@@ -83,8 +130,164 @@ now_us(void)
 	return (unsigned long long)t.tv_sec * 1000000 + (unsigned long long)t.tv_nsec / 1000;
 }
 
-static wcsp_ctx *
-thread_ctx(void)
+/* ---------------------------------------------------------------- deadlines */
+
+static void dl_unlink(struct conn *c)
+{
+	if (c->list < 0)
+		return;
+	*(c->prev ? &c->prev->next : &heads[c->list]) = c->next;
+	*(c->next ? &c->next->prev : &tails[c->list]) = c->prev;
+	c->prev = c->next = NULL;
+	c->list = -1;
+}
+
+/* Move c to the tail of list l, due at now + offsets[l]. */
+static void dl_enter(struct conn *c, int l)
+{
+	pthread_mutex_lock(&dl_mu);
+	dl_unlink(c);
+	c->deadline = now_us() + offsets[l];
+	c->list = l;
+	c->prev = tails[l];
+	*(tails[l] ? &tails[l]->next : &heads[l]) = c;
+	tails[l] = c;
+	if (heads[l] == c)
+		pthread_cond_signal(&dl_cond);  /* the reaper may be waiting for nothing */
+	pthread_mutex_unlock(&dl_mu);
+}
+
+static void dl_leave(struct conn *c)
+{
+	pthread_mutex_lock(&dl_mu);
+	dl_unlink(c);
+	pthread_mutex_unlock(&dl_mu);
+}
+
+/* Shut down every connection past its deadline; sleep until the next one is due. */
+static void *reaper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&dl_mu);
+	while (!reaper_stop) {
+		unsigned long long now = now_us(), next = ULLONG_MAX;
+		for (int l = 0; l < NLISTS; l++) {
+			struct conn *c;
+			while ((c = heads[l]) != NULL && c->deadline <= now) {
+				dl_unlink(c);
+				shutdown(c->fd, SHUT_RDWR);
+				met_reject(MET_TOO_SLOW);
+				log_msg(LOGL_DEBUG, "request not complete within its deadline: "
+				    "connection closed");
+			}
+			if (c != NULL && c->deadline < next)
+				next = c->deadline;
+		}
+		if (next == ULLONG_MAX) {
+			pthread_cond_wait(&dl_cond, &dl_mu);
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		unsigned long long wait = next - now + (unsigned long long)ts.tv_nsec / 1000;
+		ts.tv_sec += (time_t)(wait / 1000000);
+		ts.tv_nsec = (long)(wait % 1000000) * 1000;
+		pthread_cond_timedwait(&dl_cond, &dl_mu, &ts);
+	}
+	pthread_mutex_unlock(&dl_mu);
+	return NULL;
+}
+
+static int reaper_start(void)
+{
+	pthread_condattr_t a;
+
+	if (pthread_condattr_init(&a) != 0 || pthread_condattr_setclock(&a, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&dl_cond, &a) != 0)
+		return -1;
+	pthread_condattr_destroy(&a);
+	return pthread_create(&reaper_thread, NULL, reaper, NULL) == 0 ? 0 : -1;
+}
+
+static void reaper_end(void)
+{
+	pthread_mutex_lock(&dl_mu);
+	reaper_stop = 1;
+	pthread_cond_signal(&dl_cond);
+	pthread_mutex_unlock(&dl_mu);
+	pthread_join(reaper_thread, NULL);
+	pthread_cond_destroy(&dl_cond);
+}
+
+/* ---------------------------------------------------------------- admission */
+
+/* Before any byte is read: insiders always, outsiders while a slot of theirs is free. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	(void)cls;
+	(void)len;
+	if (pol->naccept == 0 || tr_accept(pol, addr) ||
+	    atomic_load(&outsiders) < SRV_OUTSIDER_CONNS)
+		return MHD_YES;
+	met_reject(MET_ACCEPT);
+	return MHD_NO;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct conn *k = *socket_context;
+
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&nconns, 1);
+		const union MHD_ConnectionInfo *fd, *addr;
+		fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if ((k = calloc(1, sizeof *k)) == NULL || fd == NULL)
+			return;         /* no deadline for this one: MHD's idle timeout still holds */
+		*socket_context = k;
+		k->list = -1;
+		k->fd = fd->connect_fd;
+		k->outsider = pol->naccept > 0 && (addr == NULL || !tr_accept(pol, addr->client_addr));
+		if (k->outsider)
+			atomic_fetch_add(&outsiders, 1);
+		dl_enter(k, L_NEW);
+		return;
+	}
+	atomic_fetch_sub(&nconns, 1);
+	if (k == NULL)
+		return;
+	dl_leave(k);
+	if (k->outsider)
+		atomic_fetch_sub(&outsiders, 1);
+	free(k);
+	*socket_context = NULL;
+}
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* The raw request target, before MHD decodes it: a %00 would cut the decoded path short
+ * (`/rest/x%00/publishStream` would route to `x`), so such a path is refused. */
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	for (const char *p = uri; *p != '\0' && *p != '?'; p++)
+		if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+			return &nul_path;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static wcsp_ctx *thread_ctx(void)
 {
 	struct tctx *t = my_ctx;
 
@@ -101,8 +304,7 @@ thread_ctx(void)
 	return &t->c;
 }
 
-static void
-free_ctxs(void)
+static void free_ctxs(void)
 {
 	struct tctx *t;
 
@@ -113,36 +315,34 @@ free_ctxs(void)
 	}
 }
 
-static int
-make_canned(void)
+static int make_canned(void)
 {
-	static const struct { const char *body, *type, *allow; } spec[NCANNED] = {
-		[C_HEALTH] = { "{\"status\":\"ok\"}", JSON, NULL },
-		[C_NOT_FOUND] = { "{\"error\":\"not found\","
-		    "\"reason\":\"no hook method in the path\"}", JSON, NULL },
-		[C_HOOK_METHOD] = { "{\"error\":\"method not allowed\","
-		    "\"reason\":\"hooks are called with POST\"}", JSON, "POST" },
-		[C_INFO_METHOD] = { "{\"error\":\"method not allowed\","
-		    "\"reason\":\"use GET or HEAD\"}", JSON, "GET, HEAD" },
-		[C_TOO_LARGE] = { too_large_body, JSON, NULL },
-		[C_NOT_ACCEPTED] = { "{\"error\":\"forbidden\","
-		    "\"reason\":\"caller not accepted\"}", JSON, NULL },
-		[C_NO_SIGNATURE] = { "{\"error\":\"forbidden\","
-		    "\"reason\":\"missing signature\"}", JSON, NULL },
-		[C_BAD_SIGNATURE] = { "{\"error\":\"forbidden\","
-		    "\"reason\":\"bad signature\"}", JSON, NULL },
+#define ERR(e, r) "{\"error\":\"" e "\",\"reason\":\"" r "\"}"
+	static const struct { const char *body, *allow; } spec[NCANNED] = {
+		[C_HEALTH] = { "{\"status\":\"ok\"}", NULL },
+		[C_NOT_FOUND] = { ERR("not found", "no hook method in the path"), NULL },
+		[C_NUL_PATH] = { ERR("not found", "NUL byte in the path"), NULL },
+		[C_HOOK_METHOD] = { ERR("method not allowed", "hooks are called with POST"), "POST" },
+		[C_INFO_METHOD] = { ERR("method not allowed", "use GET or HEAD"), "GET, HEAD" },
+		[C_TOO_LARGE] = { too_large_body, NULL },
+		[C_NOT_ACCEPTED] = { ERR("forbidden", "caller not accepted"), NULL },
+		[C_NO_SIGNATURE] = { ERR("forbidden", "missing signature"), NULL },
+		[C_BAD_SIGNATURE] = { ERR("forbidden", "bad signature"), NULL },
+		[C_HEADER_NAME] = { ERR("bad request", "malformed header name"), NULL },
+		[C_TWO_LENGTHS] = { ERR("bad request", "more than one Content-Length"), NULL },
+		[C_LENGTH_AND_CHUNKED] = { ERR("bad request",
+		    "both Content-Length and Transfer-Encoding"), NULL },
+		[C_TRANSFER_ENCODING] = { ERR("bad request", "unsupported Transfer-Encoding"), NULL },
 	};
-	struct MHD_Response *rs;
-	int i;
-
+#undef ERR
 	snprintf(too_large_body, sizeof too_large_body,
 	    "{\"error\":\"payload too large\",\"reason\":\"body over %zu bytes\"}", max_body);
-	for (i = 0; i < 2 * NCANNED; i++) {
+	for (int i = 0; i < 2 * NCANNED; i++) {
 		int k = i % NCANNED, close_it = i >= NCANNED;
-		rs = MHD_create_response_from_buffer(strlen(spec[k].body),
+		struct MHD_Response *rs = MHD_create_response_from_buffer(strlen(spec[k].body),
 		    (void *)spec[k].body, MHD_RESPMEM_PERSISTENT);
 		if (((close_it ? canned_close : canned)[k] = rs) == NULL ||
-		    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, spec[k].type) != MHD_YES ||
+		    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
 		    (spec[k].allow != NULL &&
 		    MHD_add_response_header(rs, MHD_HTTP_HEADER_ALLOW, spec[k].allow) != MHD_YES) ||
 		    (close_it && MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES))
@@ -151,12 +351,9 @@ make_canned(void)
 	return 0;
 }
 
-static void
-free_canned(void)
+static void free_canned(void)
 {
-	int i;
-
-	for (i = 0; i < NCANNED; i++) {
+	for (int i = 0; i < NCANNED; i++) {
 		if (canned[i] != NULL)
 			MHD_destroy_response(canned[i]);
 		if (canned_close[i] != NULL)
@@ -166,16 +363,15 @@ free_canned(void)
 }
 
 /* Queue rs, then account for the request: latency histogram and access log. */
-static enum MHD_Result
-respond(struct MHD_Connection *c, struct MHD_Response *rs, log_rec *l, unsigned long long t0)
+static enum MHD_Result respond(struct MHD_Connection *c, struct MHD_Response *rs, log_rec *l,
+    unsigned long long t0)
 {
-	const union MHD_ConnectionInfo *ci;
-	enum MHD_Result ok;
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)l->status, rs);
 
-	ok = MHD_queue_response(c, (unsigned)l->status, rs);
 	l->us = now_us() - t0;
 	met_latency(l->us);
 	if (log_on(LOGL_INFO)) {
+		const union MHD_ConnectionInfo *ci;
 		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		l->from = ci != NULL ? ci->client_addr : NULL;
 		log_access(l);
@@ -183,20 +379,22 @@ respond(struct MHD_Connection *c, struct MHD_Response *rs, log_rec *l, unsigned 
 	return ok;
 }
 
-static enum MHD_Result
-refuse(struct MHD_Connection *c, unsigned long long t0, const char *seg, size_t slen,
-    enum met_reason why, int status, enum canned k)
+/* Answer on the first call with a canned reply. close_it: the connection ends after it
+ * (its framing cannot be trusted, or it is an outsider's). */
+static enum MHD_Result refuse(struct MHD_Connection *c, void **rc, unsigned long long t0,
+    const char *seg, size_t slen, enum met_reason why, int status, enum canned k, int close_it)
 {
 	log_rec l = { .app = "", .method = seg, .mlen = slen,
 	    .decision = met_reason_names[why], .status = status };
 
+	if (*rc == NULL || *rc == &nul_path)
+		*rc = &refused_req;     /* a struct req stays: completed() frees it */
 	met_reject(why);
-	return respond(c, atomic_load(&draining) ? canned_close[k] : canned[k], &l, t0);
+	return respond(c, close_it || atomic_load(&draining) ? canned_close[k] : canned[k], &l, t0);
 }
 
 /* The hook method: the last segment of the URL path (MHD has cut the query off). */
-static const char *
-last_segment(const char *url, size_t *n)
+static const char *last_segment(const char *url, size_t *n)
 {
 	const char *s = strrchr(url, '/');
 
@@ -206,35 +404,69 @@ last_segment(const char *url, size_t *n)
 }
 
 /* [A-Za-z_][A-Za-z0-9_]* */
-static int
-is_ident(const char *s, size_t n)
+static int is_ident(const char *s, size_t n)
 {
-	size_t i;
-	int c;
-
-	for (i = 0; i < n; i++) {
-		c = s[i] | 0x20;
+	for (size_t i = 0; i < n; i++) {
+		int c = s[i] | 0x20;
 		if (!(c >= 'a' && c <= 'z') && s[i] != '_' && !(i > 0 && s[i] >= '0' && s[i] <= '9'))
 			return 0;
 	}
 	return n > 0;
 }
 
-/* `accept from`: the caller's address, before any body byte is stored. */
-static int
-caller_accepted(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci;
+/* What the headers say about where the body ends. */
+struct framing {
+	int bad_name, lengths, encodings, chunked;
+};
 
-	if (pol->naccept == 0)
-		return 1;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	return ci != NULL && tr_accept(pol, ci->client_addr);
+/* RFC 9110 token characters: what a header name is made of. */
+static int is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (*key == '\0')
+		f->bad_name = 1;
+	for (const char *p = key; *p != '\0'; p++)
+		if (!is_tchar((unsigned char)*p))
+			f->bad_name = 1;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->lengths++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->encodings++;
+		f->chunked = value != NULL && strcasecmp(value, "chunked") == 0;
+	}
+	return MHD_YES;
+}
+
+/* libmicrohttpd 0.9.75 reads the first Content-Length, prefers Transfer-Encoding, and
+ * keeps a header named "Content-Length " as another header: each is a way to make it
+ * take the end of a body for the start of the next request. Refuse them all. */
+static enum canned framing_error(struct MHD_Connection *c)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, frame_header, &f);
+	if (f.bad_name)
+		return C_HEADER_NAME;
+	if (f.lengths > 1)
+		return C_TWO_LENGTHS;
+	if (f.lengths > 0 && f.encodings > 0)
+		return C_LENGTH_AND_CHUNKED;
+	if (f.encodings > 1 || (f.encodings == 1 && !f.chunked))
+		return C_TRANSFER_ENCODING;
+	return NCANNED;
 }
 
 /* 1 and *n when the request carries a Content-Length of digits; n saturates past max. */
-static int
-content_length(struct MHD_Connection *c, size_t max, size_t *n)
+static int content_length(struct MHD_Connection *c, size_t max, size_t *n)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -254,8 +486,7 @@ content_length(struct MHD_Connection *c, size_t max, size_t *n)
 
 /* GET or HEAD /healthz or /metrics, on the last call: a reply queued on the first call
  * would make MHD close the connection, as it must when a body may still be unread. */
-static enum MHD_Result
-serve_info(struct MHD_Connection *c, const char *url)
+static enum MHD_Result serve_info(struct MHD_Connection *c, const char *url)
 {
 	struct MHD_Response *rs;
 	enum MHD_Result ok;
@@ -280,54 +511,52 @@ serve_info(struct MHD_Connection *c, const char *url)
 	return ok;
 }
 
-/* The first call: headers only. Route, refuse what can be refused now, else start a body. */
-static enum MHD_Result
-first_call(struct MHD_Connection *c, const char *url, const char *method, void **rc)
+/* The first call: headers only. Admit, check framing, route, refuse what can be refused
+ * now, else start a body. */
+static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, const char *method,
+    void **rc)
 {
 	unsigned long long t0 = now_us();
-	struct req *r;
-	const char *seg;
+	struct conn *k = conn_of(c);
 	size_t slen, n;
+	const char *seg = last_segment(url, &slen);
+	enum canned bad;
 
 	atomic_fetch_add(&inflight, 1);
-	seg = last_segment(url, &slen);
+	if (k != NULL && k->outsider)   /* /healthz and /metrics too: they name the policy */
+		return refuse(c, rc, t0, seg, slen, MET_ACCEPT, MHD_HTTP_FORBIDDEN,
+		    C_NOT_ACCEPTED, 1);
+	if ((bad = framing_error(c)) != NCANNED)
+		return refuse(c, rc, t0, seg, slen, MET_FRAMING, MHD_HTTP_BAD_REQUEST, bad, 1);
+	if (*rc == &nul_path)
+		return refuse(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND, C_NUL_PATH, 0);
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-			return refuse(c, t0, seg, slen, MET_BAD_METHOD,
-			    MHD_HTTP_METHOD_NOT_ALLOWED, C_INFO_METHOD);
+			return refuse(c, rc, t0, seg, slen, MET_BAD_METHOD,
+			    MHD_HTTP_METHOD_NOT_ALLOWED, C_INFO_METHOD, 0);
 		*rc = &info_req;
 		return MHD_YES;
 	}
 	if (!is_ident(seg, slen))
-		return refuse(c, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND, C_NOT_FOUND);
+		return refuse(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND, C_NOT_FOUND, 0);
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-		return refuse(c, t0, seg, slen, MET_BAD_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    C_HOOK_METHOD);
-	if (!caller_accepted(c))
-		return refuse(c, t0, seg, slen, MET_ACCEPT, MHD_HTTP_FORBIDDEN, C_NOT_ACCEPTED);
-	if (!content_length(c, max_body, &n))
-		n = 0;
-	else if (n > max_body)
-		return refuse(c, t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
-		    C_TOO_LARGE);
-	if ((r = calloc(1, sizeof *r)) == NULL)
+		return refuse(c, rc, t0, seg, slen, MET_BAD_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    C_HOOK_METHOD, 0);
+	if (content_length(c, max_body, &n) && n > max_body)
+		return refuse(c, rc, t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
+		    C_TOO_LARGE, 0);
+	struct req *r = calloc(1, sizeof *r);
+	if (r == NULL)
 		return MHD_NO;
 	r->t0 = t0;
 	*rc = r;
-	if (n > 0 && (r->body = malloc(n)) == NULL)
-		return MHD_NO;
-	r->cap = n;
 	return MHD_YES;
 }
 
 /* Store one body piece; past max_body drop what was stored and only drain the rest. */
-static enum MHD_Result
-append(struct req *r, const char *data, size_t n)
+static enum MHD_Result append(struct req *r, const char *data, size_t n)
 {
-	size_t cap;
-	char *p;
-
 	if (r->over)
 		return MHD_YES;
 	if (n > max_body - r->len) {
@@ -338,12 +567,13 @@ append(struct req *r, const char *data, size_t n)
 		return MHD_YES;
 	}
 	if (n > r->cap - r->len) {
-		cap = r->cap > BODY_MIN / 2 ? r->cap * 2 : BODY_MIN;
+		size_t cap = r->cap > BODY_MIN / 2 ? r->cap * 2 : BODY_MIN;
 		if (cap < r->len + n)
 			cap = r->len + n;
 		if (cap > max_body)
 			cap = max_body;
-		if ((p = realloc(r->body, cap)) == NULL)
+		char *p = realloc(r->body, cap);
+		if (p == NULL)
 			return MHD_NO;
 		r->body = p;
 		r->cap = cap;
@@ -354,8 +584,7 @@ append(struct req *r, const char *data, size_t n)
 }
 
 /* The reply as a response, without a copy: see the invariants at the top. */
-static struct MHD_Response *
-reply_response(struct req *r, wcsp_reply *rep)
+static struct MHD_Response *reply_response(struct req *r, wcsp_reply *rep)
 {
 	uintptr_t b = (uintptr_t)rep->body, q = (uintptr_t)r->body;
 	struct MHD_Response *rs;
@@ -376,8 +605,8 @@ reply_response(struct req *r, wcsp_reply *rep)
 }
 
 /* The last call: the whole body is in. */
-static enum MHD_Result
-final_call(struct MHD_Connection *c, struct req *r, const char *url)
+static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct req *r,
+    const char *url)
 {
 	struct MHD_Response *rs;
 	enum MHD_Result ok;
@@ -385,18 +614,17 @@ final_call(struct MHD_Connection *c, struct req *r, const char *url)
 	wcsp_ctx *x;
 	size_t slen;
 	const char *seg = last_segment(url, &slen);
-	log_rec l;
 
 	if (r->over)
-		return refuse(c, r->t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
-		    C_TOO_LARGE);
+		return refuse(c, rc, r->t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
+		    C_TOO_LARGE, 0);
 	if (pol->require_signature) {       /* over the exact bytes received */
 		enum tr_sig sig = tr_signature(secret, secret_len, MHD_lookup_connection_value(c,
 		    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), r->body != NULL ? r->body : "",
 		    r->len);
 		if (sig != TR_SIG_OK)
-			return refuse(c, r->t0, seg, slen, MET_SIGNATURE, MHD_HTTP_FORBIDDEN,
-			    sig == TR_SIG_MISSING ? C_NO_SIGNATURE : C_BAD_SIGNATURE);
+			return refuse(c, rc, r->t0, seg, slen, MET_SIGNATURE, MHD_HTTP_FORBIDDEN,
+			    sig == TR_SIG_MISSING ? C_NO_SIGNATURE : C_BAD_SIGNATURE, 0);
 	}
 	if ((x = thread_ctx()) == NULL)
 		return MHD_NO;
@@ -410,7 +638,7 @@ final_call(struct MHD_Connection *c, struct req *r, const char *url)
 		if (rep.decision == WCSP_D_BAD)
 			met_reject(MET_BAD_JSON);
 		met_request(&rep);
-		l = (log_rec){ .app = rep.app, .method = seg, .mlen = slen,
+		log_rec l = { .app = rep.app, .alen = rep.app_len, .method = seg, .mlen = slen,
 		    .decision = met_decision_names[rep.decision], .status = rep.status,
 		    .rule = rep.rule };
 		ok = respond(c, rs, &l, r->t0);
@@ -421,59 +649,54 @@ final_call(struct MHD_Connection *c, struct req *r, const char *url)
 	return ok;
 }
 
-static enum MHD_Result
-handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-    const char *version, const char *data, size_t *size, void **rc)
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *data, size_t *size, void **rc)
 {
-	enum MHD_Result ok;
-
 	(void)cls;
 	(void)version;
-	if (*rc == NULL)
+	if (*rc == NULL || *rc == &nul_path)
 		return first_call(c, url, method, rc);
-	if (*size == 0)
-		return *rc == &info_req ? serve_info(c, url) : final_call(c, *rc, url);
-	/* a body trickling in slower than --request-timeout allows: drop the connection
-	 * (the idle timeout alone would let one byte every few seconds hold it forever) */
-	if (*rc != &info_req && now_us() - ((struct req *)*rc)->t0 > request_us) {
-		log_msg(LOGL_WARN, "request body too slow: connection dropped after %u s",
-		    (unsigned)(request_us / 1000000));
-		met_reject(MET_TOO_SLOW);
-		return MHD_NO;
+	if (*rc == &refused_req) {      /* answered already; the rest of the body is drained */
+		*size = 0;
+		return MHD_YES;
 	}
-	ok = *rc == &info_req ? MHD_YES : append(*rc, data, *size);
+	if (*size == 0)
+		return *rc == &info_req ? serve_info(c, url) : final_call(c, rc, *rc, url);
+	enum MHD_Result ok = *rc == &info_req ? MHD_YES : append(*rc, data, *size);
 	*size = 0;
 	return ok;
 }
 
-static void
-completed(void *cls, struct MHD_Connection *c, void **rc, enum MHD_RequestTerminationCode toe)
+static void completed(void *cls, struct MHD_Connection *c, void **rc,
+    enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *rc;
+	struct conn *k;
 
 	(void)cls;
-	(void)c;
-	(void)toe;
-	if (r != NULL && r != &info_req) {
+	if (r == NULL || r == &nul_path)
+		return;                 /* MHD answered it (400, 431...) before any first call */
+	if (r != &info_req && r != &refused_req) {
 		free(r->body);
 		free(r);
-		*rc = NULL;
 	}
+	*rc = NULL;
 	atomic_fetch_sub(&inflight, 1);
+	/* the connection stays for another request: it has until this deadline for it */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && (k = conn_of(c)) != NULL)
+		dl_enter(k, L_KEPT);
 }
 
 /* MHD's own messages (client errors, mostly) are for debugging: a caller must not be able
  * to fill the log with them. */
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
+static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	log_vmsg(LOGL_DEBUG, fmt, ap);
 }
 
 /* Port: 1 to 5 digits, at most 65535. */
-static int
-parse_port(const char *s, in_port_t *port)
+static int parse_port(const char *s, in_port_t *port)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -489,8 +712,7 @@ parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
-int
-srv_parse_listen(const char *s, struct sockaddr_storage *ss)
+int srv_parse_listen(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
@@ -520,32 +742,19 @@ srv_parse_listen(const char *s, struct sockaddr_storage *ss)
 	    parse_port(colon + 1, &v4->sin_port) == 0 ? 0 : -1;
 }
 
-static void
-notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-    enum MHD_ConnectionNotificationCode code)
-{
-	(void)cls;
-	(void)c;
-	(void)socket_context;
-	atomic_fetch_add(&nconns, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
-}
-
 /* Wait until every connection is gone, or SRV_DRAIN_MS have passed. A request already in a
  * socket buffer is answered (with Connection: close) before its connection goes; an idle
  * kept-alive connection ends at the idle timeout or when the wait ends. */
-static void
-drain(void)
+static void drain(void)
 {
 	const struct timespec step = { 0, DRAIN_STEP_MS * 1000000L };
-	int waited;
 
-	for (waited = 0; (atomic_load(&nconns) > 0 || atomic_load(&inflight) > 0) &&
+	for (int waited = 0; (atomic_load(&nconns) > 0 || atomic_load(&inflight) > 0) &&
 	    waited < SRV_DRAIN_MS; waited += DRAIN_STEP_MS)
 		nanosleep(&step, NULL);
 }
 
-static void
-teardown(void)
+static void teardown(void)
 {
 	free_ctxs();
 	free_canned();
@@ -553,8 +762,7 @@ teardown(void)
 	log_flush();
 }
 
-int
-srv_run(const wcsp_policy *p, const srv_opts *o)
+int srv_run(const wcsp_policy *p, const srv_opts *o)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG;
@@ -579,7 +787,8 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	max_body = o->max_body;
 	secret = o->secret;
 	secret_len = o->secret_len;
-	request_us = (unsigned long long)o->request_timeout * 1000000;
+	offsets[L_NEW] = (unsigned long long)o->request_timeout * 1000000;
+	offsets[L_KEPT] = offsets[L_NEW] + (unsigned long long)o->timeout * 1000000;
 	if (met_init(p) != 0 || make_canned() != 0) {
 		fprintf(stderr, "wcsp: out of memory\n");
 		teardown();
@@ -590,10 +799,15 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (reaper_start() != 0) {
+		fprintf(stderr, "wcsp: cannot start the deadline thread\n");
+		teardown();
+		return 1;
+	}
 	errno = 0;
 	/* The logger comes first so that it sees every message; the pool option comes last,
 	 * replaced by the end marker when there is no pool (MHD warns about a size of 0 or 1). */
-	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+	d = MHD_start_daemon(flags, 0, accept_policy, NULL, handle, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
@@ -602,12 +816,14 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
 	    o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, o->threads,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		err = errno;
 		fprintf(stderr, "wcsp: cannot listen on %s: %s\n", o->listen,
 		    strerror(err != 0 ? err : EINVAL));
+		reaper_end();
 		teardown();
 		return 2;
 	}
@@ -628,6 +844,7 @@ srv_run(const wcsp_policy *p, const srv_opts *o)
 		close(lfd);
 	drain();
 	MHD_stop_daemon(d);
+	reaper_end();
 	teardown();
 	return 0;
 }

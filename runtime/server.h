@@ -4,7 +4,8 @@
  * srv_run() owns the process from start to exit: it blocks SIGTERM and SIGINT in every
  * thread, serves until one arrives, then stops accepting, drains in-flight requests (up to
  * SRV_DRAIN_MS) and frees everything it made. Routes: GET/HEAD /healthz, GET/HEAD /metrics,
- * and POST on any other path whose last segment names the hook method.
+ * and POST on any other path whose last segment names the hook method. Callers outside the
+ * policy's `accept from` get 403 on every route, /healthz and /metrics included.
  */
 #ifndef WCSP_SERVER_H
 #define WCSP_SERVER_H
@@ -18,11 +19,15 @@
 #define SRV_MAX_BODY 1048576          /* bytes */
 #define SRV_MAX_BODY_LIMIT (1024u * 1048576u)
 #define SRV_TIMEOUT 10                /* seconds an idle connection is kept */
-#define SRV_REQUEST_TIMEOUT 30        /* seconds a request may take from headers to body end */
+#define SRV_REQUEST_TIMEOUT 10        /* seconds a request may take to arrive whole, from the
+                                         connection's start or the previous reply's end plus
+                                         the idle timeout */
 #define SRV_MAX_CONNS 1024            /* WCS keeps a pool of keep-alive connections: dozens */
 #define SRV_MAX_CONNS_PER_IP 256      /* WCS calls from one address; a runaway client cannot
                                          take every slot */
 #define SRV_MAX_CONNS_LIMIT 65536
+#define SRV_OUTSIDER_CONNS 8          /* connections from outside `accept from` held at once
+                                         (each answered 403); more are closed unread */
 #define SRV_CONN_MEMORY 32768         /* headers + read buffer; MHD clears it per request, so
                                          bigger costs throughput (64 KiB: about 1/3 less) */
 #define SRV_CONN_MEMORY_MIN 8192
@@ -34,7 +39,7 @@ typedef struct srv_opts {
 	unsigned threads;         /* > 1: a pool of that many polling threads */
 	size_t max_body;          /* 1 .. SRV_MAX_BODY_LIMIT */
 	unsigned timeout;         /* seconds, > 0: idle connections are closed */
-	unsigned request_timeout; /* seconds, > 0: a body still arriving after it is dropped */
+	unsigned request_timeout; /* seconds, > 0: a request not whole by then is dropped */
 	unsigned max_conns;       /* > 0 */
 	unsigned max_conns_per_ip;/* 0: no limit */
 	size_t conn_memory;       /* bytes per connection for headers and reads */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "transport.h"
 
+/* The peer as 16 bytes, IPv4 as ::ffff:a.b.c.d; -1 for another family. */
 static int to16(const struct sockaddr *sa, uint8_t out[16])
 {
 	if (sa->sa_family == AF_INET6) {
@@ -33,6 +34,13 @@ static int to16(const struct sockaddr *sa, uint8_t out[16])
 	return -1;
 }
 
+/* ::ffff:a.b.c.d: an IPv4 address, whether it came as IPv4 or IPv4-mapped IPv6. */
+static int is_v4(const uint8_t a[16])
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	return !memcmp(a, mapped, sizeof mapped);
+}
+
 static int in_prefix(const uint8_t a[16], const wcsp_cidr *c)
 {
 	unsigned full = c->prefix / 8, rest = c->prefix % 8;
@@ -44,6 +52,8 @@ static int in_prefix(const uint8_t a[16], const wcsp_cidr *c)
 	return (a[full] & mask) == (c->addr[full] & mask);
 }
 
+/* IPv4 callers match IPv4 ranges only (a range is IPv4 when it lies in ::ffff:0:0/96), and
+ * IPv6 callers IPv6 ranges only: `::/64` must not let every IPv4 caller in. */
 int tr_accept(const wcsp_policy *p, const struct sockaddr *peer)
 {
 	uint8_t a[16];
@@ -51,9 +61,12 @@ int tr_accept(const wcsp_policy *p, const struct sockaddr *peer)
 		return 1;
 	if (!peer || to16(peer, a))
 		return 0;
-	for (uint32_t i = 0; i < p->naccept; i++)
-		if (in_prefix(a, &p->accept[i]))
+	int v4 = is_v4(a);
+	for (uint32_t i = 0; i < p->naccept; i++) {
+		const wcsp_cidr *c = &p->accept[i];
+		if ((c->prefix >= 96 && is_v4(c->addr)) == v4 && in_prefix(a, c))
 			return 1;
+	}
 	return 0;
 }
 

@@ -53,6 +53,18 @@ deep=$(printf '{"a":%.0s' $(seq 64))1$(printf '}%.0s' $(seq 64))
 bad "nesting 64 (the limit)" "$deep" 403
 deep=$(printf '{"a":%.0s' $(seq 65))1$(printf '}%.0s' $(seq 65))
 bad "nesting 65" "$deep" 400
+# 1 MiB of '[': refused at the 65th level, in one linear pass, while /healthz is answered
+{ printf '{"a":'; head -c 1048500 /dev/zero | tr '\0' '['; } >"$tmp/deep.json"
+curl -s --max-time 30 -o "$tmp/deep.out" -w '%{http_code} %{time_total}' -XPOST --data-binary @"$tmp/deep.json" \
+	"http://127.0.0.1:$port/rest/publishStream" >"$tmp/deep.st" &
+dp=$!
+h=$(curl -s --max-time 5 -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/healthz")
+wait $dp
+read -r st secs <"$tmp/deep.st"
+if [ "$st" = 400 ] && grep -q '"nesting too deep"' "$tmp/deep.out" && awk -v s="$secs" 'BEGIN { exit !(s < 1) }' &&
+	[ "${h% *}" = 200 ]; then echo "PASS 1 MiB of [ -> 400 nesting too deep in $secs s; /healthz meanwhile ${h% *} in ${h#* } s"
+else echo "FAIL 1 MiB of [: $st in $secs s ($(head -c 80 "$tmp/deep.out")), /healthz $h"; fi
+echo "INFO 1 MiB of [                     -> $st in $secs s; /healthz meanwhile ${h% *} in ${h#* } s"
 got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/rest/publishStream")
 [ "$got" = 405 ] && echo "PASS GET on a hook -> 405" || echo "FAIL GET on a hook: $got"
 echo "INFO GET /rest/publishStream         -> $got"
@@ -65,14 +77,52 @@ echo "INFO 40 KB header                   -> $got"
 got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{"name":"a","custom":{"token":"7c1f0e42d9a84b6b"}}' "http://127.0.0.1:$port/rest/publishStream")
 [ "$got" = 200 ] && echo "PASS still serving after bad input" || echo "FAIL still serving after bad input: $got"
 
+# --- request framing: headers that make libmicrohttpd misjudge where a body ends get 400,
+# and the connection is closed, so the bytes after them are never read as a request
+raw() {   # raw NAME REQUEST-PRINTF-FORMAT WANT-REASON: one connection, every reply on it
+	local out
+	# one write: were the request split, the server could close with bytes still unread,
+	# and the kernel would answer them with a reset that drops the reply in flight
+	printf "$2" >"$tmp/raw.req"
+	out=$( (exec 3<>"/dev/tcp/127.0.0.1/$port"; cat "$tmp/raw.req" >&3; timeout 3 cat <&3) 2>/dev/null | tr -d '\r')
+	local n400 statuses
+	statuses=$(grep -ao 'HTTP/1.1 [0-9]* ' <<<"$out" | wc -l)
+	n400=$(grep -ao 'HTTP/1.1 400 ' <<<"$out" | wc -l)
+	if [ "$statuses" = 1 ] && [ "$n400" = 1 ] && grep -qF "\"reason\":\"$3\"" <<<"$out"; then
+		echo "PASS framing $1 -> 400 ($3), connection closed, nothing after it served"
+	else echo "FAIL framing $1: $statuses replies, $n400 of them 400: $(head -c 200 <<<"$out" | tr '\n' '|')"; fi
+	echo "INFO framing $(printf '%-36s' "$1") -> $(grep -a '^HTTP/1.1 ' <<<"$out" | head -1 | cut -c10-12) ($3)"
+}
+smuggle='GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+raw "Content-Length with a space" "POST /a/publishStream HTTP/1.1\r\nHost: x\r\nContent-Length : 2\r\n\r\n{}$smuggle" "malformed header name"
+raw "two Content-Length" "POST /a/publishStream HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}$smuggle" "more than one Content-Length"
+raw "Content-Length and chunked" "POST /a/publishStream HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n$smuggle" "both Content-Length and Transfer-Encoding"
+raw "Transfer-Encoding gzip" "POST /a/publishStream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n{}$smuggle" "unsupported Transfer-Encoding"
+raw "Transfer-Encoding twice" "POST /a/publishStream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n$smuggle" "unsupported Transfer-Encoding"
+got=$( (exec 3<>"/dev/tcp/127.0.0.1/$port"; printf 'POST /a/someHook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&3; timeout 2 cat <&3) 2>/dev/null | grep -ao 'HTTP/1.1 200 ' | wc -l)
+[ "$got" = 2 ] && echo "PASS chunked alone is fine, and the connection stays for the next request" || echo "FAIL chunked alone: $got replies 200"
+
+# --- paths: a NUL (%00) anywhere in the path is 404; methods are case-sensitive
+for path in /rest/x%00/publishStream /rest%00/someHook /a/some%00Hook; do
+	got=$(curl -s --path-as-is --max-time 5 -w ' %{http_code}' -XPOST -d '{}' "http://127.0.0.1:$port$path")
+	[ "$got" = '{"error":"not found","reason":"NUL byte in the path"} 404' ] && echo "PASS NUL in the path $path -> 404" || echo "FAIL NUL in the path $path: $got"
+done
+got=$(curl -s --max-time 5 -w ' %{http_code}' -XPOST -d '{"name":"a"}' "http://127.0.0.1:$port/rest/PUBLISHSTREAM")
+[ "$got" = '{"name":"a"} 200' ] && echo "PASS PUBLISHSTREAM is another method, echoed: $got" || echo "FAIL PUBLISHSTREAM: $got"
+
+# --- a NUL in the appKey is logged escaped, not cut
+curl -s --max-time 5 -o /dev/null -XPOST -d '{"appKey":"ab\u0000cd"}' "http://127.0.0.1:$port/rest/someHook"
+sleep 1.3
+grep -q 'app=ab\\x00cd method=someHook' "$tmp/strict.log" && echo "PASS a NUL in appKey is logged as \\x00" || echo "FAIL a NUL in appKey: $(grep someHook "$tmp/strict.log" | tail -1)"
+
 # --- slow and idle clients, connection limits
-start slow --request-timeout 2 --timeout 2 --max-conns-per-ip 3
+start slow --request-timeout 3 --timeout 2 --max-conns-per-ip 3
 t0=$(date +%s)
 ( trap "" PIPE; exec 3<>"/dev/tcp/127.0.0.1/$port"
   printf 'POST /a/publishStream HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{"a":' >&3
   for _ in $(seq 8); do sleep 1; printf ' ' >&3 2>/dev/null || exit 0; done; exit 1 ) 2>/dev/null
 slow_rc=$?; t1=$(date +%s)
-if [ $slow_rc -eq 0 ] && [ $((t1 - t0)) -le 5 ]; then echo "PASS a trickling body is dropped ($((t1 - t0)) s, --request-timeout 2)"
+if [ $slow_rc -eq 0 ] && [ $((t1 - t0)) -le 5 ]; then echo "PASS a trickling body is dropped ($((t1 - t0)) s, --request-timeout 3)"
 else echo "FAIL a trickling body is dropped: rc $slow_rc after $((t1 - t0)) s"; fi
 t0=$(date +%s)
 ( exec 3<>"/dev/tcp/127.0.0.1/$port"; timeout 6 cat <&3 >/dev/null ) 2>/dev/null
@@ -146,3 +196,55 @@ got=$(curl -s --max-time 5 -w ' %{http_code}' -XPOST -d '{}' "http://127.0.0.1:$
 SRV=$tmp/local start local
 got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{}' "http://127.0.0.1:$port/rest/someHook")
 [ "$got" = 200 ] && echo "PASS accept from 127.0.0.0/8 lets 127.0.0.1 in" || echo "FAIL accept lets in: $got"
+
+# --- outsiders and slow callers: `accept from` is applied when a connection is accepted
+B=${B:-build}
+L=$B/tests/loris
+SRV=$tmp/lan start lan2
+for path in /healthz /metrics; do
+	got=$(curl -s --max-time 5 -w ' %{http_code}' "http://127.0.0.1:$port$path")
+	[ "$got" = '{"error":"forbidden","reason":"caller not accepted"} 403' ] && echo "PASS outsider GET $path -> 403" || echo "FAIL outsider GET $path: $(head -c 80 <<<"$got")"
+done
+out=$("$L" slow --to "127.0.0.1:$port" --conns 40 --seconds 2)
+echo "INFO outsiders, 40 slow connections: $out"
+[[ $out == "slow: opened 40, closed at once 32, "* ]] && echo "PASS outsiders hold at most 8 connections: the other 32 are closed unread" || echo "FAIL outsiders' connections: $out"
+
+# a request must arrive whole within --request-timeout: headers trickled a byte at a time
+# (each byte resets libmicrohttpd's idle timeout) are cut at the deadline
+printf 'accept from 127.0.0.1, 127.0.0.2;\ninclude "%s/policies/token-publish.wcsp";\n' "$PWD" >"$tmp/two.wcsp"
+"$W" build -q "$tmp/two.wcsp" -o "$tmp/two" 2>/dev/null || echo "FAIL build two.wcsp"
+SRV=$tmp/two start loris --request-timeout 3 --timeout 2
+out=$("$L" slow --to "127.0.0.1:$port" --from 127.0.0.2 --conns 1 --seconds 8 --interval-ms 500)
+[[ $out =~ closed\ later\ 1\ \(first\ ([0-9.]+) ]] && (( ${BASH_REMATCH[1]%.*} <= 4 )) &&
+	echo "PASS headers trickled one byte each 0.5 s are cut at the request deadline: $out" ||
+	echo "FAIL trickled headers: $out"
+# the same on a kept-alive connection, after a first request answered at once
+t0=$(date +%s.%N)
+( trap "" PIPE; exec 3<>"/dev/tcp/127.0.0.1/$port"
+  printf 'POST /a/someHook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' >&3
+  for _ in $(seq 30); do sleep 0.5; printf 'X' >&3 2>/dev/null || exit 0; done; exit 1 ) 2>/dev/null
+rc=$?; t1=$(date +%s.%N)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+[ $rc -eq 0 ] && awk -v s="$secs" 'BEGIN { exit !(s <= 7) }' &&
+	echo "PASS a kept-alive connection trickling its next request is cut after --timeout + --request-timeout ($secs s)" ||
+	echo "FAIL kept-alive trickle: rc $rc after $secs s"
+
+# slow-loris from an outsider (127.0.0.3) and from an accepted address (127.0.0.2), 300
+# connections each, while a normal caller (127.0.0.1) sends requests on one connection
+printf '{"appKey":"defaultApp","name":"cam1","custom":{"token":"7c1f0e42d9a84b6b"}}' >"$tmp/ok.json"
+"$L" slow --to "127.0.0.1:$port" --from 127.0.0.3 --conns 300 --seconds 5 >"$tmp/loris-out" &
+lo=$!
+"$L" slow --to "127.0.0.1:$port" --from 127.0.0.2 --conns 300 --seconds 5 >"$tmp/loris-in" &
+li=$!
+sleep 0.5
+normal=$("$L" client --to "127.0.0.1:$port" --requests 5000 --body "$tmp/ok.json")
+wait $lo $li
+echo "INFO slow-loris from an outsider:   $(cat "$tmp/loris-out")"
+echo "INFO slow-loris from an insider:    $(cat "$tmp/loris-in")"
+echo "INFO a normal caller meanwhile:     $normal"
+[[ $(cat "$tmp/loris-out") == "slow: opened 300, closed at once 292, closed later 8 "* ]] &&
+	echo "PASS slow-loris outsider: 292 closed unread, 8 held until the deadline" || echo "FAIL slow-loris outsider: $(cat "$tmp/loris-out")"
+[[ $(cat "$tmp/loris-in") =~ closed\ later\ 256\ \(first\ [0-4]\.[0-9]\ s,\ last\ [0-4]\.[0-9]\ s\),\ open\ 0 ]] &&
+	echo "PASS slow-loris insider: 256 held (--max-conns-per-ip) and cut at the 3 s deadline" || echo "FAIL slow-loris insider: $(cat "$tmp/loris-in")"
+[[ $normal == "client: requests 5000, 2xx 5000, other 0, errors 0, reconnects 0,"* ]] &&
+	echo "PASS a normal caller is served throughout: ${normal#*reconnects 0, }" || echo "FAIL normal caller during slow-loris: $normal"

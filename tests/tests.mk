@@ -9,3 +9,16 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libwcsprt.a | dirs
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -o $@ $< $(B)/libwcsprt.a $(MHD_LIBS) $(NETTLE_LIBS) -lm
 
 tests: all $(UNIT_BIN)
+
+# test_linear times decisions over the tables of tests/unit/linear.wcsp
+$(B)/tests/linear_tables.c: tests/unit/linear.wcsp $(B)/wcspc | dirs
+	$(B)/wcspc emit -q $< -o $@
+
+$(B)/tests/test_linear: tests/unit/test_linear.c $(B)/tests/linear_tables.c $(B)/libwcsprt.a | dirs
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/tests/linear_tables.c $(B)/libwcsprt.a -lm
+
+# tests/tools: helper programs the shell suites and bench/ run (not tests themselves)
+$(B)/tests/loris: tests/tools/loris.c | dirs
+	$(CC) $(STD) $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
+
+tests: $(B)/tests/loris

@@ -48,7 +48,7 @@
 #include "lower.h"
 #include "ptest.h"
 
-#define FUZZ_MAX_INPUT (64 * 1024)
+#define FUZZ_MAX_INPUT (256 * 1024)
 #define MAX_FILE (1024 * 1024)
 #define MAX_DECIDES 256
 

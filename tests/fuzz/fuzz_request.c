@@ -16,7 +16,10 @@
  *     with the same bytes, and no other field appears; on connect, restClientConfig is
  *     exactly the app's derived one; a field whose last override is unconditional and
  *     constant holds that constant;
- *   - deciding the same input twice with the same (reused) context gives the same reply.
+ *   - deciding the same input twice with the same (reused) context gives the same reply;
+ *   - for an accepted body, the tables wj_parse() builds agree with jsmn's byte spans:
+ *     next[] (one past each subtree), esc[] (a backslash in the string), and the sorted keys
+ *     of large objects (strictly increasing by decoded bytes, so no duplicates).
  * At start-up it also checks the tables against this file's list of overridden top-level
  * names (kept by hand from request.wcsp) and every restClientConfig against the chains.
  */
@@ -322,6 +325,47 @@ static void check_allow(const wcsp_reply *r, uint32_t row, uint32_t m)
 	}
 }
 
+/* The tables of an accepted document, recomputed from jsmn's spans alone. */
+static void check_doc(const wj_doc *d)
+{
+	for (int i = 0; i < d->ntok; i++) {
+		const jsmntok_t *t = &d->tok[i];
+		int j = i + 1;
+		while (j < d->ntok && d->tok[j].start < t->end)
+			j++;
+		if (d->next[i] != j)
+			fail("next[%d] is %d, the spans say %d", i, d->next[i], j);
+		int esc = t->type == JSMN_STRING && memchr(d->buf + t->start, '\\', (size_t)(t->end - t->start));
+		if (!d->esc[i] != !esc)
+			fail("esc[%d] is %d, the string says %d", i, d->esc[i], esc);
+		if (t->type != JSMN_OBJECT) {
+			if (d->order[i] != -1)
+				fail("order[%d] set on a token that is not an object", i);
+			continue;
+		}
+		if ((d->order[i] >= 0) != (t->size > WJ_SMALL_OBJECT))
+			fail("object %d of %d keys has order %d", i, t->size, d->order[i]);
+		if (d->order[i] < 0)
+			continue;
+		const int *k = d->sorted + d->order[i];
+		for (int a = 1; a < t->size; a++) {
+			size_t xn, yn;
+			const char *x = decoded(d, k[a - 1], &xn);
+			char *copy = malloc(xn + 1);
+			if (!copy)
+				fail("out of memory");
+			memcpy(copy, x, xn);
+			const char *y = decoded(d, k[a], &yn);
+			int r = memcmp(copy, y, xn < yn ? xn : yn);
+			free(copy);
+			if (r > 0 || (r == 0 && xn >= yn))
+				fail("keys of object %d are not strictly sorted at %d", i, a);
+			if (wj_get(d, i, y, yn) != k[a] + 1)
+				fail("wj_get does not find key %d of object %d", a, i);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -338,6 +382,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	const char *why;
 	int valid = wj_parse(&req, body, len, &why) == 0;
+	if (valid)
+		check_doc(&req);
 	wcsp_reply r, again;
 	int st = wcsp_decide(P, &ctx, method, mlen, body, len, &r);
 	cur_reply = &r;

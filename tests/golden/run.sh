@@ -67,7 +67,7 @@ done
 # the command line: exit codes and the messages that are not about a policy's text
 cli() {   # cli NAME WANT-EXIT WANT-STDERR-LINE ARGS...
 	local name=$1 want=$2 line=$3; shift 3
-	"$W" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+	timeout 20 "$W" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
 	if [ $rc -ne "$want" ]; then echo "FAIL cli $name: exit $rc, want $want"; sed 's/^/    /' "$tmp/err"; return; fi
 	if [ -n "$line" ] && ! grep -qxF -- "$line" "$tmp/err"; then
 		echo "FAIL cli $name: stderr lacks: $line"; sed 's/^/    /' "$tmp/err"; return; fi
@@ -94,6 +94,41 @@ if [ -s "$tmp/out" ]; then echo "PASS cli help prints usage"; else echo "FAIL cl
 if [ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ]; then echo "PASS cli -q prints nothing"; else echo "FAIL cli -q prints nothing"; fi
 "$W" check ok/settings.wcsp 2>/dev/null >"$tmp/out"
 if grep -qxF "ok/settings.wcsp: OK (45 methods, 3 rules, 0 sets)" "$tmp/out"; then echo "PASS cli check OK line"; else echo "FAIL cli check OK line: $(cat "$tmp/out")"; fi
+
+# input files: only regular files, at most --max-input bytes; what is wrong is said
+mkdir "$tmp/dir.wcsp"
+cli input-directory 1 "wcspc: error: cannot read '$tmp/dir.wcsp': it is a directory" check "$tmp/dir.wcsp"
+mkfifo "$tmp/fifo.wcsp"
+# a FIFO must not block the compiler: the timeout turns a hang into exit 124
+cli input-fifo 1 "wcspc: error: cannot read '$tmp/fifo.wcsp': it is not a regular file" check "$tmp/fifo.wcsp"
+cli input-device 1 "wcspc: error: cannot read '/dev/zero': it is not a regular file" check /dev/zero
+printf 'set s = file "/dev/zero";\npublishStream { deny if name in s; }\n' >"$tmp/zero-set.wcsp"
+cli input-device-set 1 "" check "$tmp/zero-set.wcsp"
+grep -q "cannot read set file '/dev/zero' (resolved to '/dev/zero'): it is not a regular file" "$tmp/err" &&
+	echo "PASS cli input-device-set message" || echo "FAIL cli input-device-set message: $(head -1 "$tmp/err")"
+printf 'include "%s";\n' "$tmp/fifo.wcsp" >"$tmp/fifo-include.wcsp"
+cli input-fifo-include 1 "" check "$tmp/fifo-include.wcsp"
+head -c 5000 /dev/zero | tr '\0' '#' >"$tmp/big.wcsp"
+cli input-too-large 1 "wcspc: error: cannot read '$tmp/big.wcsp': it is larger than 4096 bytes (wcspc --max-input BYTES raises the limit)" check --max-input 4096 "$tmp/big.wcsp"
+cli input-limit-raised 0 "" check -q --max-input 8192 "$tmp/big.wcsp"
+cli max-input-bad 2 "wcspc: --max-input takes a number of bytes, not '-5'" check --max-input -5 ok/settings.wcsp
+{ printf 'publishStream { deny if '; head -c 20000 /dev/zero | tr '\0' '('; printf 'name == "x"'; head -c 20000 /dev/zero | tr '\0' ')'; printf '; }\n'; } >"$tmp/deep.wcsp"
+cli deep-parentheses 1 "" check "$tmp/deep.wcsp"
+grep -q "error: nested too deeply: the parser holds at most 10000 open parentheses" "$tmp/err" &&
+	echo "PASS cli deep-parentheses message" || echo "FAIL cli deep-parentheses message: $(head -c 200 "$tmp/err")"
+# an interrupted build leaves no temporary C file, and stops the C compiler with it
+mkdir "$tmp/buildtmp"
+printf '#!/bin/sh\nsleep 30\n' >"$tmp/slow-cc"; chmod +x "$tmp/slow-cc"
+TMPDIR=$tmp/buildtmp "$W" build ../../policies/echo.wcsp -o "$tmp/never" --cc "$tmp/slow-cc" 2>/dev/null &
+bpid=$!
+for _ in $(seq 50); do [ -n "$(ls "$tmp/buildtmp")" ] && break; sleep 0.1; done
+had=$(ls "$tmp/buildtmp")
+kill -TERM "$bpid"; wait "$bpid"; rc=$?
+sleep 0.3
+left=$(ls "$tmp/buildtmp")
+if [ -n "$had" ] && [ -z "$left" ] && [ $rc -eq 143 ] && ! pgrep -f "$tmp/slow-cc" >/dev/null; then
+	echo "PASS cli interrupted build removes $had and stops the compiler"
+else echo "FAIL cli interrupted build: had '$had', left '$left', exit $rc"; pkill -f "$tmp/slow-cc"; fi
 
 # fmt is idempotent over every policy and test file of the repository
 n=0; bad=0
