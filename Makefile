@@ -14,12 +14,12 @@ ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -Iruntime -I$(B)/compiler -Icompiler
 
 # runtime: decision code (no HTTP) + server; main.o stays out of the archive so
 # generated tables link as `tables.c main.o libwcsprt.a`.
-RT_CORE  = runtime/utf8.c runtime/json.c runtime/decide.c runtime/splice.c
+RT_CORE  = runtime/abi.c runtime/catalog.c runtime/utf8.c runtime/json.c runtime/decide.c runtime/splice.c
 RT_SERV  = runtime/server.c runtime/log.c runtime/metrics.c runtime/transport.c
 RT_OBJ   = $(RT_CORE:%.c=$(B)/%.o) $(RT_SERV:%.c=$(B)/%.o)
 RT_CORE_OBJ = $(RT_CORE:%.c=$(B)/%.o)
 
-CC_SRC   = compiler/diag.c compiler/ast.c compiler/catalog.c compiler/check.c compiler/template.c compiler/sbuf.c \
+CC_SRC   = compiler/xalloc.c compiler/diag.c compiler/ast.c compiler/check.c compiler/template.c compiler/sbuf.c \
            compiler/lower.c compiler/emit.c compiler/fmt.c compiler/ptest.c compiler/wcspc.c compiler/frontend.c
 CC_GEN   = $(B)/compiler/parser.c $(B)/compiler/lexer.c
 CC_OBJ   = $(CC_SRC:%.c=$(B)/%.o) $(CC_GEN:%.c=%.o)

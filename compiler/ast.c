@@ -1,31 +1,10 @@
 /*
- * ast.c -- allocation helpers and destructors for the parsed policy.
+ * ast.c -- strings and destructors for the parsed policy.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ast.h"
-
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p) { perror("wcspc"); exit(1); }
-	return p;
-}
-
-void *xcalloc(size_t n, size_t m)
-{
-	void *p = calloc(n ? n : 1, m ? m : 1);
-	if (!p) { perror("wcspc"); exit(1); }
-	return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) { perror("wcspc"); exit(1); }
-	return p;
-}
 
 wstr wstr_dup(const char *s, size_t n)
 {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "diag.h"
+#include "xalloc.h"
 
 typedef struct wstr {
 	char *s;
@@ -127,7 +128,6 @@ typedef struct wexpect {
 	int status;             /* E_DENY (0: any), E_STATUS */
 	wcond *cond;            /* E_COND: over the reply body */
 	wloc loc;
-	uint32_t cond_idx;      /* lower.c, with tests: its cond row */
 } wexpect;
 
 typedef struct wtest {
@@ -135,6 +135,7 @@ typedef struct wtest {
 	wloc loc;
 	int nrequests;
 	wstr method;
+	wloc method_loc;
 	wstr body;              /* the JSON text as written */
 	wloc body_loc;
 	wstr app;               /* s == NULL: the body's appKey decides */
@@ -155,9 +156,6 @@ typedef struct wpolicy {
 	VEC(wtest *) tests;     /* file order, policy then test files */
 } wpolicy;
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t m);
-void *xrealloc(void *p, size_t n);
 wstr wstr_dup(const char *s, size_t n);
 int wstr_eq(wstr a, const char *s, size_t n);
 

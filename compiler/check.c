@@ -5,6 +5,7 @@
  * method that denies) run in lower.c, where that resolution is made.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,49 @@ static wset *sema_set(const wpolicy *p, wstr name)
 static const char *target_name(const wpolicy *p, const wblock *b)
 {
 	static const char *const groups[] = { NULL, NULL, "direct", "events", "incoming", "all" };
+	_Static_assert(sizeof groups / sizeof *groups == T_ALL + 1, "one entry per enum wtarget");
 	return b->target == T_METHOD || b->target == T_NAMED
 		? (b->method >= 0 ? sema_method_name(p, b->method) : b->name.s) : groups[b->target];
+}
+
+/* Levenshtein distance, case-insensitive, on short names (<= 63 bytes). */
+static size_t distance(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t row[64];
+	if (na > 63 || nb > 63)
+		return (size_t)-1;
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+				      tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+			if (up + 1 < best) best = up + 1;
+			if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[nb];
+}
+
+/* The catalog name nearest to name (edit distance, case-insensitive), or NULL if none is close. */
+static const char *suggest_method(const char *name, size_t n)
+{
+	const char *best = NULL;
+	size_t bd = (size_t)-1;
+	for (int i = 0; i < cat_nmethods; i++) {
+		const char *c = cat_methods[i].name;
+		size_t d = distance(name, n, c, strlen(c));
+		if (d < bd) { bd = d; best = c; }
+	}
+	/* close enough: at most a third of the name, and at least one edit allowed */
+	size_t limit = n / 3 > 1 ? n / 3 : 2;
+	return bd <= limit ? best : NULL;
 }
 
 static void resolve_target(wpolicy *p, wblock *b)
@@ -62,14 +104,16 @@ static void resolve_target(wpolicy *p, wblock *b)
 			b->method = m;
 			return;
 		}
-		const char *near = cat_suggest(b->name.s, b->name.n);
+		const char *near = suggest_method(b->name.s, b->name.n);
 		if (near)
 			diag(DIAG_ERROR, b->name_loc, "unknown method '%s'; did you mean '%s'? "
 			     "(name a method the catalog lacks with method \"%s\" { ... })",
 			     b->name.s, near, b->name.s);
 		else
-			diag(DIAG_ERROR, b->name_loc, "unknown method '%s' (name a method the catalog "
-			     "lacks with method \"%s\" { ... })", b->name.s, b->name.s);
+			diag(DIAG_ERROR, b->name_loc,
+			     "unknown method '%s' (name a method the catalog "
+			     "lacks with method \"%s\" { ... })",
+			     b->name.s, b->name.s);
 		return;
 	}
 	if (m >= 0) {               /* method "publishStream": the catalog's own */
@@ -79,10 +123,12 @@ static void resolve_target(wpolicy *p, wblock *b)
 	int ok = b->name.n > 0;
 	for (size_t i = 0; ok && i < b->name.n; i++) {
 		char c = b->name.s[i];
-		ok = c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z') || (i && c >= '0' && c <= '9');
+		ok = c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z') ||
+		     (i && c >= '0' && c <= '9');
 	}
 	if (!ok) {
-		diag(DIAG_ERROR, b->name_loc, "a method name is letters, digits and '_', not starting "
+		diag(DIAG_ERROR, b->name_loc,
+		     "a method name is letters, digits and '_', not starting "
 		     "with a digit: the server routes only such URL segments");
 		return;
 	}
@@ -104,7 +150,8 @@ static void check_deny(const wpolicy *p, const wblock *b, const wstmt *s)
 		return;
 	}
 	if (b->target == T_DIRECT && !s->reported) {
-		diag(DIAG_WARNING, s->loc, "this deny in 'direct' also covers hangup, unPublishStream "
+		diag(DIAG_WARNING, s->loc,
+		     "this deny in 'direct' also covers hangup, unPublishStream "
 		     "and stopStream: allowed, but not advisable (the client is leaving anyway)");
 		return;
 	}
@@ -140,13 +187,15 @@ static void check_cond(wpolicy *p, const wcond *c)
 		return;
 	case C_LT: case C_LE: case C_GT: case C_GE:
 		if (c->val->kind != V_NUMBER)
-			diag(DIAG_ERROR, c->val->loc, "'<', '<=', '>', '>=' compare numbers: write a number here");
+			diag(DIAG_ERROR, c->val->loc,
+			     "'<', '<=', '>', '>=' compare numbers: write a number here");
 		return;
 	case C_GLOB:
 		if (c->val->kind != V_STRING)
 			diag(DIAG_ERROR, c->val->loc, "'~' takes a glob pattern string");
 		else if (!c->val->str.n)
-			diag(DIAG_ERROR, c->val->loc, "empty glob pattern: it matches only the empty "
+			diag(DIAG_ERROR, c->val->loc,
+			     "empty glob pattern: it matches only the empty "
 			     "string; write == \"\" if that is meant");
 		return;
 	case C_INSET: {
@@ -154,18 +203,62 @@ static void check_cond(wpolicy *p, const wcond *c)
 		if (s)
 			s->used = 1;
 		else
-			diag(DIAG_ERROR, c->setloc, "no set named '%s' (define it with set %s = { ... };)",
-			     c->setname.s, c->setname.s);
+			diag(DIAG_ERROR, c->setloc,
+			     "no set named '%s' (define it with set %s = { ... };)", c->setname.s,
+			     c->setname.s);
 		return;
 	}
 	case C_INLIST:
 		for (int i = 0; i < c->list.n; i++)
 			if (!is_const(c->list.v[i]))
-				diag(DIAG_ERROR, c->list.v[i]->loc, "set members must be constants, not fields");
+				diag(DIAG_ERROR, c->list.v[i]->loc,
+				     "set members must be constants, not fields");
 		return;
 	default:
 		return;
 	}
+}
+
+/*
+ * restClientConfig lists fields as text: restOverwrite the top-level names of the
+ * overridden fields, restExclude and clientExclude dotted paths, each list joined with ','.
+ * A name holding ',' (or, in a listed path, '.') would be read by WCS as other fields.
+ */
+static void check_listed(const wpath *p, int nseg, const char *list, const char *what)
+{
+	for (int i = 0; i < nseg; i++) {
+		const wstr *g = &p->seg.v[i];
+		int comma = memchr(g->s, ',', g->n) != NULL, dot = memchr(g->s, '.', g->n) != NULL;
+		if (!comma && !dot)
+			continue;
+		diag(DIAG_ERROR, p->loc,
+		     "field name \"%s\" holds a '%c': %s is a list of %s joined with "
+		     "',', so WCS would read other fields",
+		     g->s, comma ? ',' : '.', list, what);
+		return;
+	}
+}
+
+/* A test's method that neither the catalog nor the policy knows is echoed, whatever the
+ * policy says: most likely a misspelling, which `expect allow` would otherwise hide. */
+static void check_test_method(const wpolicy *p, const wtest *t)
+{
+	if (!t->method.s || cat_find(t->method.s, t->method.n) >= 0)
+		return;
+	for (int i = 0; i < p->custom.n; i++)
+		if (wstr_eq(p->custom.v[i], t->method.s, t->method.n))
+			return;
+	const char *near = suggest_method(t->method.s, t->method.n);
+	if (near)
+		diag(DIAG_WARNING, t->method_loc,
+		     "test \"%s\": method '%s' is neither in the catalog nor "
+		     "named by the policy, so the request is echoed; did you mean '%s'?",
+		     t->name.s, t->method.s, near);
+	else
+		diag(DIAG_WARNING, t->method_loc,
+		     "test \"%s\": method '%s' is neither in the catalog nor "
+		     "named by the policy, so the request is echoed",
+		     t->name.s, t->method.s);
 }
 
 /* Settings precedence level of a block: 0 method in app .. 5 `all` outside apps. */
@@ -208,9 +301,12 @@ static void check_settings(wpolicy *p)
 				for (int t = 0; t < (k == i ? j : a->stmts.n); t++)
 					if (a->stmts.v[t]->kind == s->kind) {
 						const wstmt *first = a->stmts.v[t];
-						diag(DIAG_ERROR, s->loc, "%s is already set for '%s' at this level "
-						     "(%s:%d)", setting_name(s->kind), target_name(p, b),
-						     src_get(first->loc.file)->name, first->loc.line);
+						diag(DIAG_ERROR, s->loc,
+						     "%s is already set for '%s' at this level "
+						     "(%s:%d)",
+						     setting_name(s->kind), target_name(p, b),
+						     src_get(first->loc.file)->name,
+						     first->loc.line);
 						s->reported = 1;
 						break;
 					}
@@ -246,22 +342,27 @@ static void check_addr(waddr *a)
 		len = strtol(slash + 1, &end, 10);
 		if (*end || end == slash + 1 || slash[1] == '-' || slash[1] == '+' || len < 0 ||
 		    len > (v6 ? 128 : 32)) {
-			diag(DIAG_ERROR, a->loc, "prefix length '/%s' is out of range for %s (0..%d)",
-			     slash + 1, v6 ? "IPv6" : "IPv4", v6 ? 128 : 32);
+			diag(DIAG_ERROR, a->loc,
+			     "prefix length '/%s' is out of range for %s (0..%d)", slash + 1,
+			     v6 ? "IPv6" : "IPv4", v6 ? 128 : 32);
 			return;
 		}
 	}
 	a->prefix = (int)(v6 ? len : 96 + len);
 	/* an IPv6 range wider than /96 over ::ffff:0:0 would hold every IPv4 caller: the server
-	 * matches IPv4 callers (also when they arrive as ::ffff:a.b.c.d) against IPv4 ranges only */
+	 * matches IPv4 callers (also when they arrive as ::ffff:a.b.c.d) against IPv4 ranges
+	 * only */
 	if (v6 && a->prefix < 96) {
 		int covers = 1;
 		for (int bit = 0; bit < a->prefix && covers; bit++)
 			covers = ((a->addr[bit / 8] ^ mapped[bit / 8]) >> (7 - bit % 8) & 1) == 0;
 		if (covers)
-			diag(DIAG_WARNING, a->loc, "'%s' holds the IPv4-mapped range ::ffff:0:0/96, but "
-			     "IPv4 callers match only IPv4 ranges: add one (0.0.0.0/0 for all) if they "
-			     "are meant", a->text.s);
+			diag(DIAG_WARNING, a->loc,
+			     "'%s' holds the IPv4-mapped range ::ffff:0:0/96, but "
+			     "IPv4 callers match only IPv4 ranges: add one (0.0.0.0/0 for all) if "
+			     "they "
+			     "are meant",
+			     a->text.s);
 	}
 }
 
@@ -273,24 +374,27 @@ void check_policy(wpolicy *p)
 
 	for (int i = 0; i < p->sets.n; i++)
 		for (int j = 0; j < i; j++)
-			if (wstr_eq(p->sets.v[j]->name, p->sets.v[i]->name.s, p->sets.v[i]->name.n)) {
-				diag(DIAG_ERROR, p->sets.v[i]->loc, "set '%s' is already defined (%s:%d)",
-				     p->sets.v[i]->name.s, src_get(p->sets.v[j]->loc.file)->name,
-				     p->sets.v[j]->loc.line);
+			if (wstr_eq(p->sets.v[j]->name, p->sets.v[i]->name.s,
+				    p->sets.v[i]->name.n)) {
+				diag(DIAG_ERROR, p->sets.v[i]->loc,
+				     "set '%s' is already defined (%s:%d)", p->sets.v[i]->name.s,
+				     src_get(p->sets.v[j]->loc.file)->name, p->sets.v[j]->loc.line);
 				p->sets.v[i]->used = 1;     /* one message is enough */
 				break;
 			}
 	for (int i = 0; i < p->sets.n; i++)
 		for (int j = 0; j < p->sets.v[i]->vals.n; j++)
 			if (!is_const(p->sets.v[i]->vals.v[j]))
-				diag(DIAG_ERROR, p->sets.v[i]->vals.v[j]->loc, "set members must be constants, not fields");
+				diag(DIAG_ERROR, p->sets.v[i]->vals.v[j]->loc,
+				     "set members must be constants, not fields");
 
 	for (int i = 0; i < p->blocks.n; i++) {
 		wblock *b = p->blocks.v[i];
 		for (int j = 0; j < b->stmts.n; j++) {
 			wstmt *s = b->stmts.v[j];
 			if (b->method == 0 && is_setting(s->kind))
-				diag(DIAG_ERROR, s->loc, "connect takes no '%s': restClientConfig arrives in "
+				diag(DIAG_ERROR, s->loc,
+				     "connect takes no '%s': restClientConfig arrives in "
 				     "connect's own reply and configures the methods after it",
 				     setting_name(s->kind));
 			check_cond(p, s->guard);
@@ -298,18 +402,30 @@ void check_policy(wpolicy *p)
 				check_deny(p, b, s);
 			if (s->kind == S_OVERRIDE && s->val->kind == V_STRING)
 				tmpl_check(s->val);
+			if (s->kind == S_OVERRIDE)
+				check_listed(s->path, 1, "restOverwrite", "top-level names");
+			for (int k = 0; k < s->paths.n; k++)
+				check_listed(s->paths.v[k], s->paths.v[k]->seg.n,
+					     s->kind == S_REXCLUDE ? "restExclude"
+								   : "clientExclude",
+					     "dotted paths");
 			if (s->kind == S_OVERRIDE && s->path->seg.n > 32)
-				diag(DIAG_ERROR, s->path->loc, "override path deeper than 32 fields");
+				diag(DIAG_ERROR, s->path->loc,
+				     "override path deeper than 32 fields");
 		}
 	}
 	check_settings(p);
-	for (int i = 0; i < p->tests.n; i++)
-		for (int j = 0; j < p->tests.v[i]->expects.n; j++)
-			check_cond(p, p->tests.v[i]->expects.v[j]->cond);
+	for (int i = 0; i < p->tests.n; i++) {
+		const wtest *t = p->tests.v[i];
+		for (int j = 0; j < t->expects.n; j++)
+			check_cond(p, t->expects.v[j]->cond);
+		check_test_method(p, t);
+	}
 
 	for (int i = 0; i < p->sets.n; i++)
 		if (!p->sets.v[i]->used)
-			diag(DIAG_WARNING, p->sets.v[i]->loc, "set '%s' is never used", p->sets.v[i]->name.s);
+			diag(DIAG_WARNING, p->sets.v[i]->loc, "set '%s' is never used",
+			     p->sets.v[i]->name.s);
 
 	for (int i = 0; i < p->accept.n; i++)
 		check_addr(&p->accept.v[i]);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diag.h"
+#include "xalloc.h"
 
 int diag_nerrors, diag_nwarnings, diag_werror, diag_quiet;
 
@@ -20,10 +21,9 @@ int src_add(const char *name, char *text, size_t len, wloc from, int is_policy)
 {
 	if (nsrcs == capsrcs) {
 		capsrcs = capsrcs ? capsrcs * 2 : 8;
-		srcs = realloc(srcs, (size_t)capsrcs * sizeof *srcs);
-		if (!srcs) { perror("wcspc"); exit(1); }
+		srcs = xrealloc(srcs, (size_t)capsrcs * sizeof *srcs);
 	}
-	srcs[nsrcs] = (wsrc){ strdup(name), text, len, from, is_policy };
+	srcs[nsrcs] = (wsrc){ xstrdup(name), text, len, from, is_policy };
 	return nsrcs++;
 }
 
@@ -39,6 +39,7 @@ void src_free_all(void)
 }
 
 static const char *const sev_name[] = { "error", "warning", "note" };
+_Static_assert(sizeof sev_name / sizeof *sev_name == DIAG_NOTE + 1, "one name per enum diag_sev");
 
 typedef struct record {
 	int file, line, col, seq;
@@ -55,11 +56,13 @@ static size_t out_len;
 static void begin(wloc at)
 {
 	out = open_memstream(&out_text, &out_len);
-	if (!out) { perror("wcspc"); exit(1); }
+	if (!out) {
+		fputs("wcspc: out of memory\n", stderr);
+		exit(1);
+	}
 	if (nrecs == caprecs) {
 		caprecs = caprecs ? caprecs * 2 : 16;
-		recs = realloc(recs, (size_t)caprecs * sizeof *recs);
-		if (!recs) { perror("wcspc"); exit(1); }
+		recs = xrealloc(recs, (size_t)caprecs * sizeof *recs);
 	}
 	recs[nrecs] = (record){ at.file, at.line, at.col, nrecs, NULL, 0 };
 }
@@ -99,7 +102,8 @@ void diag_flush(void)
 static void include_chain(const wsrc *s)
 {
 	for (; s && s->from.file >= 0; s = src_get(s->from.file))
-		fprintf(out, "in file included from %s:%d:\n", src_get(s->from.file)->name, s->from.line);
+		fprintf(out, "in file included from %s:%d:\n", src_get(s->from.file)->name,
+			s->from.line);
 }
 
 /* Print line `line` of s and a caret run from col to (last_col or end of that line). */
@@ -188,7 +192,8 @@ void diag_summary(void)
 	if (!e && !w)
 		return;
 	if (e && w)
-		fprintf(stderr, "%d error%s, %d warning%s\n", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+		fprintf(stderr, "%d error%s, %d warning%s\n", e, e == 1 ? "" : "s", w,
+			w == 1 ? "" : "s");
 	else if (e)
 		fprintf(stderr, "%d error%s\n", e, e == 1 ? "" : "s");
 	else

@@ -1,8 +1,10 @@
 /*
  * emit.c -- prints lowered tables as C: a banner, then one `static const` array per table,
  * then `wcsp_compiled_policy`. Output depends only on the tables, so the same policy gives
- * the same bytes. Pointers into the flat arrays are written as `base + offset`; empty
- * arrays are written as NULL (C has no empty initialisers).
+ * the same bytes. Pointers into the flat arrays are written as `base + offset`; empty arrays
+ * are written as NULL (C has no empty initialisers). Each rule, override, condition, path and
+ * set row carries the source text it came from in a comment; the two long index arrays
+ * (chain_items, set_offsets) are written in the narrowest unsigned type that holds them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +29,24 @@ static void cstr(FILE *f, const char *s, size_t n)
 	fputc('"', f);
 }
 
-/* Text inside a C comment: names come from the policy, so only safe bytes pass. */
-static void ctext(FILE *f, const char *s, size_t n)
+/* Text inside a C comment, from the policy: printable ASCII only, and nothing that ends
+ * the comment, opens another or forms a trigraph. */
+static void ctext(FILE *f, const char *s)
 {
-	for (size_t i = 0; i < n && i < 40; i++) {
-		char c = s[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '_' || c == '-' || c == '.';
-		fputc(ok ? c : '?', f);
+	for (char prev = 0; *s; prev = *s++) {
+		char c = *s >= 0x20 && *s < 0x7f ? *s : '?';
+		if ((prev == '*' && c == '/') || (prev == '/' && c == '*') ||
+		    (prev == '?' && c == '?'))
+			fputc('\\', f);
+		fputc(c, f);
 	}
+}
+
+static void comment(FILE *f, const char *text)
+{
+	fputs("\t/* ", f);
+	ctext(f, text);
+	fputs(" */", f);
 }
 
 /* Strings longer than ISO C's translation limit for a literal (4095 bytes) are written
@@ -48,7 +59,8 @@ static void wstr_lit(FILE *f, wcsp_str s)
 {
 	if (s.n > LONG_LITERAL) {
 		if (nlongs == caplongs)
-			longs = xrealloc(longs, (size_t)(caplongs = caplongs ? caplongs * 2 : 4) * sizeof *longs);
+			longs = xrealloc(longs, (size_t)(caplongs = caplongs ? caplongs * 2 : 4) *
+							sizeof *longs);
 		longs[nlongs] = s;
 		fprintf(f, "{long_%d, %u}", nlongs++, s.n);
 		return;
@@ -68,13 +80,20 @@ static void banner_text(FILE *f, const char *s)
 	}
 }
 
+/* A byte array, 16 to a line. */
+static void bytes(FILE *f, const char *s, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "%s%u,%s", k % 16 ? " " : "\t", (unsigned char)s[k],
+			k % 16 == 15 || k + 1 == n ? "\n" : "");
+}
+
 static void long_arrays(FILE *f)
 {
 	for (int i = 0; i < nlongs; i++) {
-		fprintf(f, "\nstatic const char long_%d[%u] = {", i, longs[i].n + 1);
-		for (uint32_t k = 0; k <= longs[i].n; k++)
-			fprintf(f, "%s%u,", k % 16 ? " " : "\n\t", k < longs[i].n ? (unsigned char)longs[i].s[k] : 0);
-		fputs("\n};\n", f);
+		fprintf(f, "\nstatic const char long_%d[%u] = {\n", i, longs[i].n + 1);
+		bytes(f, longs[i].s, longs[i].n + 1);
+		fputs("};\n", f);
 	}
 	free(longs);
 	longs = NULL;
@@ -93,15 +112,25 @@ static const char *const value_kind[] = {
 	"WCSP_V_STRING", "WCSP_V_NUMBER", "WCSP_V_TRUE", "WCSP_V_FALSE", "WCSP_V_NULL",
 	"WCSP_V_PATH", "WCSP_V_TEMPLATE"
 };
+_Static_assert(sizeof value_kind / sizeof *value_kind == WCSP_V_TEMPLATE + 1,
+	       "one name per enum wcsp_value_kind");
 static const char *const cond_op[] = {
 	"WCSP_C_AND", "WCSP_C_OR", "WCSP_C_NOT", "WCSP_C_EQ", "WCSP_C_NE", "WCSP_C_LT", "WCSP_C_LE",
 	"WCSP_C_GT", "WCSP_C_GE", "WCSP_C_GLOB", "WCSP_C_IN", "WCSP_C_EXISTS"
 };
+_Static_assert(sizeof cond_op / sizeof *cond_op == WCSP_C_EXISTS + 1,
+	       "one name per enum wcsp_cond_op");
 static const char *const method_type[] = {
 	"WCSP_MT_CONNECT", "WCSP_MT_DIRECT", "WCSP_MT_EVENT", "WCSP_MT_INCOMING", "WCSP_MT_CUSTOM"
 };
+_Static_assert(sizeof method_type / sizeof *method_type == WCSP_MT_CUSTOM + 1,
+	       "one name per enum wcsp_method_type");
 
-#define OPEN(f, type, name, n) do { if (n) fprintf(f, "\nstatic const %s %s[%u] = {\n", type, name, (unsigned)(n)); } while (0)
+#define OPEN(f, type, name, n)                                                                     \
+	do {                                                                                       \
+		if (n)                                                                             \
+			fprintf(f, "\nstatic const %s %s[%u] = {\n", type, name, (unsigned)(n));   \
+	} while (0)
 #define CLOSE(f, n) do { if (n) fputs("};\n", f); } while (0)
 
 static void str_array(FILE *f, const char *name, const wcsp_str *v, uint32_t n)
@@ -115,39 +144,56 @@ static void str_array(FILE *f, const char *name, const wcsp_str *v, uint32_t n)
 	CLOSE(f, n);
 }
 
+/* An index array in the narrowest type: returns its width in bytes (0 when empty). */
+static int index_array(FILE *f, const char *name, const uint32_t *v, uint32_t n)
+{
+	uint32_t max = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	int width = max <= 0xff ? 1 : max <= 0xffff ? 2 : 4;
+	OPEN(f, width == 1 ? "uint8_t" : width == 2 ? "uint16_t" : "uint32_t", name, n);
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(f, "%s%u,%s", i % 16 ? " " : "\t", v[i],
+			i % 16 == 15 || i + 1 == n ? "\n" : "");
+	CLOSE(f, n);
+	return n ? width : 0;
+}
+
 static void ref(FILE *f, const char *base, const void *p, const void *start, size_t size)
 {
 	if (!p)
 		fputs("NULL", f);
 	else
-		fprintf(f, "%s + %zu", base, (size_t)((const char *)p - (const char *)start) / size);
+		fprintf(f, "%s + %zu", base,
+			(size_t)((const char *)p - (const char *)start) / size);
 }
 
-void emit_c(const lowered *l, FILE *out)
+static void banner(const lowered *l, FILE *out)
 {
-	const wcsp_policy *p = &l->pol;
-	char *text;
-	size_t len;
-	FILE *f = open_memstream(&text, &len);
-	if (!f) {
-		perror("wcspc");
-		exit(1);
-	}
 	fprintf(out, "/*\n * Generated by wcspc %s from ", WCSPC_VERSION);
-	banner_text(out, p->source);
-	fprintf(out, " -- do not edit.\n * sha256 %s of its input, in read order:\n", p->hash);
+	banner_text(out, l->pol.source);
+	fprintf(out, " -- do not edit.\n * sha256 %s of its input, in read order:\n", l->pol.hash);
 	for (int i = 0; i < l->nsrc; i++) {
 		fputs(" *   ", out);
 		banner_text(out, l->srcnames[i]);
 		fputc('\n', out);
 	}
-	fputs(" */\n#include <stddef.h>\n#include \"wcsp_abi.h\"\n", out);
+	fputs(" */\n#include <stddef.h>\n#include <stdint.h>\n#include \"wcsp_abi.h\"\n", out);
+}
 
+/* Field paths, values, template pieces, conditions. */
+static void emit_conditions(const lowered *l, FILE *f)
+{
 	str_array(f, "segs", l->segs, l->nsegs);
 
 	OPEN(f, "wcsp_path", "paths", l->npaths);
-	for (uint32_t i = 0; i < l->npaths; i++)
-		fprintf(f, "\t{segs + %zu, %u},\n", (size_t)(l->paths[i].seg - l->segs), l->paths[i].nseg);
+	for (uint32_t i = 0; i < l->npaths; i++) {
+		fprintf(f, "\t{segs + %zu, %u},", (size_t)(l->paths[i].seg - l->segs),
+			l->paths[i].nseg);
+		comment(f, l->path_src[i]);
+		fputc('\n', f);
+	}
 	CLOSE(f, l->npaths);
 
 	OPEN(f, "wcsp_value", "values", l->nvalues);
@@ -176,40 +222,48 @@ void emit_c(const lowered *l, FILE *out)
 	CLOSE(f, l->ntparts);
 
 	OPEN(f, "wcsp_cond", "conds", l->nconds);
-	for (uint32_t i = 0; i < l->nconds; i++)
-		fprintf(f, "\t{%s, %u, %u},\n", cond_op[l->conds[i].op], l->conds[i].a, l->conds[i].b);
+	for (uint32_t i = 0; i < l->nconds; i++) {
+		fprintf(f, "\t{%s, %u, %u},", cond_op[l->conds[i].op], l->conds[i].a,
+			l->conds[i].b);
+		comment(f, l->cond_src[i]);
+		fputc('\n', f);
+	}
 	CLOSE(f, l->nconds);
+}
 
-	/* set keys: one byte pool and offsets, no pointer per key */
+/* Set keys: one byte pool and offsets, no pointer per key. Returns the offsets' width. */
+static int emit_sets(const lowered *l, FILE *f)
+{
 	if (l->npool && l->npool <= LONG_LITERAL) {        /* readable when it may be */
 		fputs("\nstatic const char set_pool[] =\n\t", f);
 		cstr(f, l->pool, l->npool);
 		fputs(";\n", f);
-	} else {
+	} else if (l->npool) {
 		OPEN(f, "char", "set_pool", l->npool);
-		for (uint32_t i = 0; i < l->npool; i++)
-			fprintf(f, "%s%u,%s", i % 16 ? " " : "\t", (unsigned char)l->pool[i],
-				i % 16 == 15 || i + 1 == l->npool ? "\n" : "");
+		bytes(f, l->pool, l->npool);
 		CLOSE(f, l->npool);
 	}
-	OPEN(f, "uint32_t", "set_offsets", l->noffs);
-	for (uint32_t i = 0; i < l->noffs; i++)
-		fprintf(f, "%s%u,%s", i % 16 ? " " : "\t", l->offs[i],
-			i % 16 == 15 || i + 1 == l->noffs ? "\n" : "");
-	CLOSE(f, l->noffs);
-
-	OPEN(f, "wcsp_set", "sets", p->nsets);
-	for (uint32_t i = 0; i < p->nsets; i++) {
-		fputs("\t{", f);
-		ref(f, "set_offsets", l->sets[i].off, l->offs, sizeof *l->offs);
-		fprintf(f, ", %u},\n", l->sets[i].n);
+	int width = index_array(f, "set_offsets", l->offs, l->noffs);
+	OPEN(f, "wcsp_set", "sets", l->pol.nsets);
+	for (uint32_t i = 0; i < l->pol.nsets; i++) {
+		fprintf(f, "\t{%u, %u},", l->sets[i].first, l->sets[i].n);
+		comment(f, l->set_src[i]);
+		fputc('\n', f);
 	}
-	CLOSE(f, p->nsets);
+	CLOSE(f, l->pol.nsets);
+	return width;
+}
 
+/* Rules, overrides and their chains. Returns chain_items' width. */
+static int emit_rules(const lowered *l, FILE *f)
+{
+	const wcsp_policy *p = &l->pol;
 	OPEN(f, "wcsp_rule", "rules", p->nrules);
 	for (uint32_t i = 0; i < p->nrules; i++) {
 		const wcsp_rule *r = &l->rules[i];
-		fprintf(f, "\t{%s, %u, ", r->kind == WCSP_R_DENY ? "WCSP_R_DENY" : "WCSP_R_ALLOW", r->status);
+		comment(f, l->rule_src[i]);
+		fprintf(f, "\n\t{%s, %u, ", r->kind == WCSP_R_DENY ? "WCSP_R_DENY" : "WCSP_R_ALLOW",
+			r->status);
 		idx(f, r->cond);
 		fputs(", ", f);
 		wstr_lit(f, r->body);
@@ -222,7 +276,8 @@ void emit_c(const lowered *l, FILE *out)
 	OPEN(f, "wcsp_override", "overrides", p->noverrides);
 	for (uint32_t i = 0; i < p->noverrides; i++) {
 		const wcsp_override *o = &l->ovrs[i];
-		fprintf(f, "\t{%u, %u, ", o->path, o->value);
+		comment(f, l->ovr_src[i]);
+		fprintf(f, "\n\t{%u, %u, ", o->path, o->value);
 		idx(f, o->cond);
 		fputs(", ", f);
 		cstr(f, o->loc, strlen(o->loc));
@@ -230,34 +285,49 @@ void emit_c(const lowered *l, FILE *out)
 	}
 	CLOSE(f, p->noverrides);
 
-	OPEN(f, "uint32_t", "chain_items", l->nitems);
-	for (uint32_t i = 0; i < l->nitems; i++)
-		fprintf(f, "%s%u,%s", i % 16 ? " " : "\t", l->items[i], i % 16 == 15 || i + 1 == l->nitems ? "\n" : "");
-	CLOSE(f, l->nitems);
-
+	int width = index_array(f, "chain_items", l->items, l->nitems);
 	uint32_t nchains = (p->napps + 1) * p->nmethods;
-	fputs("\n/* one row per (app, method): rules, then overrides, as ranges of chain_items */", f);
+	fputs("\n/* one row per (app, method): rules, then overrides, as ranges of chain_items */",
+	      f);
 	OPEN(f, "wcsp_chain", "chains", nchains);
 	for (uint32_t i = 0; i < nchains; i++) {
 		const wcsp_chain *c = &l->chains[i];
-		const wcsp_str *app = &l->apps[i / p->nmethods].key, *m = &l->methods[i % p->nmethods];
-		fprintf(f, "\t{%u, %u, %u, %u},\t/* ", c->rule_first, c->nrules, c->ovr_first, c->novr);
-		if (i / p->nmethods < p->napps)
-			ctext(f, app->s, app->n);
-		else
-			fputs("(default)", f);
-		fputs(" / ", f);
-		ctext(f, m->s, m->n);
-		fputs(" */\n", f);
+		const wcsp_str *app = &l->apps[i / p->nmethods].key,
+			       *m = &l->methods[i % p->nmethods];
+		char what[160];
+		snprintf(what, sizeof what, "%.*s / %.*s",
+			 i / p->nmethods < p->napps ? (int)app->n : 9,
+			 i / p->nmethods < p->napps ? app->s : "(default)", (int)m->n, m->s);
+		fprintf(f, "\t{%u, %u, %u, %u},", c->rule_first, c->nrules, c->ovr_first, c->novr);
+		comment(f, what);
+		fputc('\n', f);
 	}
 	CLOSE(f, nchains);
+	return width;
+}
+
+void emit_c(const lowered *l, FILE *out)
+{
+	const wcsp_policy *p = &l->pol;
+	char *text;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		fputs("wcspc: out of memory\n", stderr);
+		exit(1);
+	}
+	banner(l, out);
+	emit_conditions(l, f);
+	int off_width = emit_sets(l, f);
+	int item_width = emit_rules(l, f);
 
 	OPEN(f, "wcsp_app", "apps", p->napps + 1);
 	for (uint32_t a = 0; a <= p->napps; a++) {
 		fputs("\t{", f);
 		wstr_lit(f, l->apps[a].key);
 		fputs(", ", f);
-		ref(f, "chains", p->nmethods ? l->apps[a].chains : NULL, l->chains, sizeof *l->chains);
+		ref(f, "chains", p->nmethods ? l->apps[a].chains : NULL, l->chains,
+		    sizeof *l->chains);
 		fputs(",\n\t ", f);
 		wstr_lit(f, l->apps[a].rcc);
 		fputs("},\n", f);
@@ -282,7 +352,7 @@ void emit_c(const lowered *l, FILE *out)
 	}
 
 	fputs("\nconst wcsp_policy wcsp_compiled_policy = {\n", f);
-	fputs("\t.abi = WCSP_ABI_VERSION,\n\t.name = ", f);
+	fprintf(f, "\t.abi = %u,\n\t.name = ", p->abi);      /* the number: the runtime compares */
 	cstr(f, p->name, strlen(p->name));
 	fputs(",\n\t.source = ", f);
 	cstr(f, p->source, strlen(p->source));
@@ -296,17 +366,20 @@ void emit_c(const lowered *l, FILE *out)
 	fprintf(f, "\t.nrules = %u,\n", p->nrules);
 	FIELD("overrides", "overrides", p->noverrides);
 	fprintf(f, "\t.noverrides = %u,\n", p->noverrides);
-	FIELD("chain_items", "chain_items", l->nitems);
+	fprintf(f, "\t.chain_items = { %s, %d },\n", l->nitems ? "chain_items" : "NULL",
+		item_width);
 	FIELD("conds", "conds", l->nconds);
 	FIELD("paths", "paths", l->npaths);
 	FIELD("values", "values", l->nvalues);
 	FIELD("tparts", "tparts", l->ntparts);
 	FIELD("sets", "sets", p->nsets);
 	fprintf(f, "\t.nsets = %u,\n", p->nsets);
+	fprintf(f, "\t.set_offsets = { %s, %d },\n", l->noffs ? "set_offsets" : "NULL", off_width);
 	fprintf(f, "\t.set_pool = %s,\n", l->npool ? "set_pool" : "\"\"");
 	fprintf(f, "\t.require_signature = %u,\n", p->require_signature);
 	FIELD("accept", "accept", p->naccept);
 	fprintf(f, "\t.naccept = %u,\n};\n", p->naccept);
+#undef FIELD
 	fclose(f);
 	long_arrays(out);
 	fwrite(text, 1, len, out);

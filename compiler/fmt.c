@@ -13,6 +13,7 @@
  * The output lexes to the same tokens in the same order, so it compiles to the same tables
  * but for the `file:line` of each rule.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static void free_value(int kind, YYSTYPE *v)
 		free(v->num.text.s);
 }
 
+/* Every token of text, comments included; -1 when the lexer finds an error (reported). */
 static int lex_all(const char *text, size_t len, int file, ftok **out)
 {
 	lexstate ls = { .file = file, .line = 1, .col = 1, .keep_comments = 1 };
@@ -45,13 +47,19 @@ static int lex_all(const char *text, size_t len, int file, ftok **out)
 	if (yylex_init_extra(&ls, &sc))
 		return -1;
 	yy_scan_bytes(text, (int)len, sc);
-	int n = 0, cap = 0;
+	int n = 0, cap = 0, errors = diag_nerrors;
 	ftok *t = NULL;
 	for (;;) {
 		YYSTYPE v;
 		wloc l;
 		int k = yylex(&v, &l, sc);
-		if (k == 0 || k == YYerror)
+		if (k == YYerror || diag_nerrors > errors) {
+			yylex_destroy(sc);
+			free(ls.buf);
+			free(t);
+			return -1;
+		}
+		if (k == 0)
 			break;
 		free_value(k, &v);
 		if (n == cap)
@@ -89,6 +97,8 @@ static void indent(sbuf *b, int depth)
 char *fmt_source(const char *text, size_t len, int file)
 {
 	ftok *t;
+	if (len > INT_MAX)
+		return NULL;
 	int n = lex_all(text, len, file, &t);
 	if (n < 0)
 		return NULL;
@@ -111,7 +121,7 @@ char *fmt_source(const char *text, size_t len, int file)
 		}
 		int closes = k->kind == '}' && k->block;
 		if (k->kind == '}' && !k->block && lp > 0)
-			pending |= listml[--lp];        /* a multi-line list closes on its own line */
+			pending |= listml[--lp]; /* a multi-line list closes on its own line */
 		if (pending || (k->kind == TOK_COMMENT && !bol) || (closes && !bol)) {
 			sb_put(&b, "\n", 1);
 			bol = 1;
@@ -125,8 +135,8 @@ char *fmt_source(const char *text, size_t len, int file)
 				sb_put(&b, "\n", 1);
 			indent(&b, depth + lp);
 		} else {
-			int tight = k->kind == ';' || k->kind == ',' || k->kind == '.' || k->kind == ')' ||
-				t[prev].kind == '.' || t[prev].kind == '(';
+			int tight = k->kind == ';' || k->kind == ',' || k->kind == '.' ||
+				    k->kind == ')' || t[prev].kind == '.' || t[prev].kind == '(';
 			if (!tight)
 				sb_put(&b, " ", 1);
 		}
@@ -152,4 +162,22 @@ char *fmt_source(const char *text, size_t len, int file)
 		sb_put(&b, "\n", 1);
 	free(t);
 	return sb_take(&b, NULL);
+}
+
+int fmt_same_tokens(const char *a, size_t an, const char *b, size_t bn, int file)
+{
+	ftok *x, *y;
+	if (an > INT_MAX || bn > INT_MAX)
+		return 0;
+	int nx = lex_all(a, an, file, &x);
+	if (nx < 0)
+		return 0;
+	int ny = lex_all(b, bn, file, &y), same = nx == ny;
+	for (int i = 0; same && i < nx; i++)
+		same = x[i].kind == y[i].kind && x[i].b - x[i].a == y[i].b - y[i].a &&
+			!memcmp(a + x[i].a, b + y[i].a, x[i].b - x[i].a);
+	free(x);
+	if (ny >= 0)
+		free(y);
+	return same;
 }

@@ -72,7 +72,7 @@ static char *resolve(const char *base, const char *rel)
 {
 	const char *slash = strrchr(base, '/');
 	if (rel[0] == '/' || !slash)
-		return strdup(rel);
+		return xstrdup(rel);
 	size_t d = (size_t)(slash - base) + 1;
 	char *out = xmalloc(d + strlen(rel) + 1);
 	memcpy(out, base, d);
@@ -80,7 +80,8 @@ static char *resolve(const char *base, const char *rel)
 	return out;
 }
 
-static void parse_text(pctx *px, const char *path, const char *real, char *text, size_t len, wloc from);
+static void parse_text(pctx *px, const char *path, const char *real, char *text, size_t len,
+		       wloc from);
 
 static void parse_source(pctx *px, const char *path, wloc from)
 {
@@ -103,7 +104,8 @@ static void parse_source(pctx *px, const char *path, wloc from)
 }
 
 /* Parse text (malloc'd, NUL-terminated; diag owns it from here) as the file path. */
-static void parse_text(pctx *px, const char *path, const char *real, char *text, size_t len, wloc from)
+static void parse_text(pctx *px, const char *path, const char *real, char *text, size_t len,
+		       wloc from)
 {
 	for (int i = 0; i < px->depth; i++)
 		if (!strcmp(px->stack[i], real)) {
@@ -118,7 +120,7 @@ static void parse_text(pctx *px, const char *path, const char *real, char *text,
 	}
 	int file = src_add(path, text, len, from, 1);
 	int saved_file = px->file, saved_app = px->app;
-	px->stack[px->depth++] = strdup(real);
+	px->stack[px->depth++] = xstrdup(real);
 	px->file = file;
 	px->app = -1;
 
@@ -128,8 +130,12 @@ static void parse_text(pctx *px, const char *path, const char *real, char *text,
 		perror("wcspc");
 		exit(1);
 	}
-	yy_scan_bytes(text, (int)len, sc);
-	yyparse(sc, px);
+	if (len > INT_MAX - 2) {        /* flex counts in int */
+		diag(DIAG_ERROR, from, "'%s' is larger than %d bytes", path, INT_MAX - 2);
+	} else {
+		yy_scan_bytes(text, (int)len, sc);
+		yyparse(sc, px);
+	}
 	yylex_destroy(sc);
 	free(ls.buf);
 
@@ -156,8 +162,25 @@ int frontend_parse(wpolicy *pol, const char *path)
 	return src_count() > before ? 0 : -1;
 }
 
+int frontend_parse_alone(wpolicy *pol, const char *path, const char *text, size_t len)
+{
+	pctx px = { .pol = pol, .file = -1, .app = -1, .alone = 1 };
+	int before = src_count();
+	if (!text) {
+		parse_source(&px, path, (wloc){ .file = -1 });
+		return src_count() > before ? 0 : -1;
+	}
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	parse_text(&px, path, path, copy, len, (wloc){ .file = -1 });
+	return 0;
+}
+
 void frontend_include(pctx *px, wstr path, wloc at)
 {
+	if (px->alone)
+		return;
 	if (memchr(path.s, 0, path.n)) {
 		diag(DIAG_ERROR, at, "include path holds a NUL byte");
 		return;
@@ -167,10 +190,82 @@ void frontend_include(pctx *px, wstr path, wloc at)
 	free(p);
 }
 
+/* The keywords, sorted by strcmp for bsearch: what the lexer returns for each name, and the
+ * name the parser gives back where a keyword stands as a field or method name. */
+static const struct keyword {
+	const char *name;
+	int tok;
+} keywords[] = {
+	{ "accept", K_ACCEPT },
+	{ "all", K_ALL },
+	{ "allow", K_ALLOW },
+	{ "and", K_AND },
+	{ "app", K_APP },
+	{ "clientExclude", K_CLIENTEXCLUDE },
+	{ "deny", K_DENY },
+	{ "direct", K_DIRECT },
+	{ "disable", K_DISABLE },
+	{ "events", K_EVENTS },
+	{ "exists", K_EXISTS },
+	{ "expect", K_EXPECT },
+	{ "false", K_FALSE },
+	{ "file", K_FILE },
+	{ "from", K_FROM },
+	{ "if", K_IF },
+	{ "in", K_IN },
+	{ "include", K_INCLUDE },
+	{ "incoming", K_INCOMING },
+	{ "method", K_METHOD },
+	{ "not", K_NOT },
+	{ "null", K_NULL },
+	{ "or", K_OR },
+	{ "override", K_OVERRIDE },
+	{ "policy", K_POLICY },
+	{ "request", K_REQUEST },
+	{ "require", K_REQUIRE },
+	{ "restExclude", K_RESTEXCLUDE },
+	{ "restOnError", K_RESTONERROR },
+	{ "set", K_SET },
+	{ "test", K_TEST },
+	{ "true", K_TRUE },
+	{ "unless", K_UNLESS },
+};
+#define NKEYWORDS (sizeof keywords / sizeof *keywords)
+
+int frontend_keyword(const char *s, size_t n)
+{
+	size_t lo = 0, hi = NKEYWORDS;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strncmp(keywords[mid].name, s, n);
+		if (!r && keywords[mid].name[n])
+			r = 1;          /* the keyword is longer */
+		if (!r)
+			return keywords[mid].tok;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+const char *frontend_keyword_name(int tok)
+{
+	for (size_t i = 0; i < NKEYWORDS; i++)
+		if (keywords[i].tok == tok)
+			return keywords[i].name;
+	return "";
+}
+
 static int blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 void frontend_set_file(pctx *px, wset *set, wstr path, wloc at)
 {
+	if (px->alone) {
+		set->from_file = 1;
+		return;
+	}
 	char *p = resolve(src_get(px->file)->name, path.s);
 	size_t len;
 	const char *why = "the path holds a NUL byte";
@@ -178,7 +273,8 @@ void frontend_set_file(pctx *px, wset *set, wstr path, wloc at)
 	set->from_file = 1;
 	set->file = wstr_dup(p, strlen(p));
 	if (!text) {
-		diag(DIAG_ERROR, at, "cannot read set file '%s' (resolved to '%s'): %s", path.s, p, why);
+		diag(DIAG_ERROR, at, "cannot read set file '%s' (resolved to '%s'): %s", path.s, p,
+		     why);
 		free(p);
 		return;
 	}
@@ -200,9 +296,10 @@ void frontend_set_file(pctx *px, wset *set, wstr path, wloc at)
 		if (nul || bad < (size_t)(b - a)) {
 			const char *at_byte = nul && (size_t)(nul - a) < bad ? nul : a + bad;
 			int col = (int)(at_byte - s) + 1;
-			diag(DIAG_ERROR, (wloc){ file, line, col, line, col + 1 }, "%s in a set value (a set "
-			     "file holds UTF-8 text, one value a line)", at_byte == nul ? "NUL byte" :
-			     "invalid UTF-8");
+			diag(DIAG_ERROR, (wloc){ file, line, col, line, col + 1 },
+			     "%s in a set value (a set "
+			     "file holds UTF-8 text, one value a line)",
+			     at_byte == nul ? "NUL byte" : "invalid UTF-8");
 		} else if (b > a) {
 			wvalue *v = xcalloc(1, sizeof *v);
 			v->kind = V_STRING;

@@ -21,14 +21,14 @@ typedef struct pctx {
 	int app;                                /* enclosing `app` block, -1 outside */
 	int depth;
 	char *stack[FRONTEND_MAX_DEPTH];        /* real paths of the files being parsed */
+	int alone;                              /* this file's text only: includes and set files
+	                                           are not read (wcspc fmt) */
 } pctx;
 
 /* Lexer state (yyextra). */
 typedef struct lexstate {
 	int file;
 	int line, col;
-	int prev, prev2;        /* last token kinds: `from` after `accept` starts addresses,
-	                           `{` after `request NAME` starts a JSON body */
 	int depth;              /* JSON body nesting */
 	wloc prev_end;          /* the last token returned (the parser's lookahead) */
 	wloc before_end;        /* the one before it: a missing ';' is reported after it */
@@ -65,6 +65,16 @@ int frontend_parse(wpolicy *pol, const char *path);
 /* The same for text in memory named `name` (fuzzing, tests); includes and set files are
  * still read relative to name. */
 int frontend_parse_text(wpolicy *pol, const char *name, const char *text, size_t len);
+
+/* Parse path's own text, or text in memory named `name` when text is not NULL, without
+ * reading what it includes or its set files: enough for syntax errors and for wcspc fmt,
+ * which needs nothing but the text. */
+int frontend_parse_alone(wpolicy *pol, const char *path, const char *text, size_t len);
+
+/* The keyword token spelled s[0..n) (yytokentype), or 0 for a plain name. */
+int frontend_keyword(const char *s, size_t n);
+/* The name a keyword token stands for, "policy" for K_POLICY. */
+const char *frontend_keyword_name(int tok);
 
 /* Parser actions. */
 void frontend_include(pctx *px, wstr path, wloc at);

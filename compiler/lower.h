@@ -3,7 +3,9 @@
  *
  * `pol` is a complete wcsp_policy: emit.c prints it as C, and `wcspc test` evaluates it with
  * the runtime's own wcsp_decide(). Every array it points to is one flat allocation owned
- * here, so the emitter writes each pointer as base + offset.
+ * here, so the emitter writes each pointer as base + offset. Index arrays are uint32_t here
+ * (width 4); the emitter narrows them. Beside the tables, lowering keeps what the emitted C
+ * says in its comments: each rule's, override's, condition's and path's source text.
  */
 #ifndef WCSP_LOWER_H
 #define WCSP_LOWER_H
@@ -20,7 +22,7 @@ typedef struct lowered {
 	wcsp_chain *chains;          /* [(napps + 1) * nmethods] */
 	wcsp_rule *rules;
 	wcsp_override *ovrs;
-	uint32_t *items;
+	uint32_t *items;             /* chain_items */
 	uint32_t nitems;
 	wcsp_cond *conds;
 	uint32_t nconds;
@@ -35,20 +37,27 @@ typedef struct lowered {
 	wcsp_set *sets;
 	char *pool;                  /* set keys' bytes */
 	uint32_t npool;
-	uint32_t *offs;              /* each set's n + 1 offsets into pool, one set after another */
+	uint32_t *offs;              /* set_offsets: each set's n + 1, one set after another */
 	uint32_t noffs;
 	wcsp_cidr *accept;
+	/* source text for the emitted comments, one per row */
+	const char **rule_src, **ovr_src, **cond_src, **path_src, **set_src;
+	/* with tests: each expectation's cond row (WCSP_NONE: none), tests then expectations
+	 * in file order */
+	uint32_t *expect_cond;
 	char **owned;                /* every string the tables point to */
 	int nowned, capowned;
-	char **srcnames;             /* input files in read order, for the banner */
+	const char **srcnames;       /* input files in read order, for the banner */
 	int nsrc;
+	const char *rootdir;         /* the root policy's directory as given, "" or ending in '/' */
+	size_t nrootdir;
 } lowered;
 
 /* Lower p (already checked without errors). Reports the per-(app, method) diagnostics;
  * returns 0, or -1 when one of them is an error. `source` names the root file. With
- * `tests`, the tests' expectations get cond rows too (wexpect.cond_idx): tables for
+ * `tests`, the tests' expectations get cond rows too (expect_cond): tables for
  * `wcspc test`, never emitted. */
-int lower_policy(wpolicy *p, const char *source, lowered *out, int tests);
+int lower_policy(const wpolicy *p, const char *source, lowered *out, int tests);
 void lower_free(lowered *l);
 
 /* The restClientConfig of appKey (or of the default row when NULL / not an app). */

@@ -101,7 +101,7 @@ static wstmt *stmt_new(enum wstmt_kind k, wloc l)
 
 static void guard_set(wstmt *s, wguard g) { s->guard = g.c; s->unless = g.unless; }
 
-static wstr kw(const char *s) { return wstr_dup(s, strlen(s)); }
+static wstr kw(int tok) { const char *s = frontend_keyword_name(tok); return wstr_dup(s, strlen(s)); }
 }
 
 %union {
@@ -237,6 +237,7 @@ tstmts
 			free($4.s);
 		} else {
 			$$->method = $3;
+			$$->method_loc = @3;
 			$$->body = $4;
 			$$->body_loc = @4;
 		}
@@ -432,23 +433,23 @@ path
 
 head
 	: TOK_IDENT
-	| K_POLICY { $$ = kw("policy"); } | K_INCLUDE { $$ = kw("include"); } | K_SET { $$ = kw("set"); }
-	| K_FILE { $$ = kw("file"); } | K_REQUIRE { $$ = kw("require"); } | K_ACCEPT { $$ = kw("accept"); }
-	| K_FROM { $$ = kw("from"); } | K_APP { $$ = kw("app"); } | K_METHOD { $$ = kw("method"); }
-	| K_DIRECT { $$ = kw("direct"); } | K_EVENTS { $$ = kw("events"); } | K_INCOMING { $$ = kw("incoming"); }
-	| K_ALL { $$ = kw("all"); } | K_ALLOW { $$ = kw("allow"); } | K_DENY { $$ = kw("deny"); }
-	| K_OVERRIDE { $$ = kw("override"); } | K_RESTONERROR { $$ = kw("restOnError"); }
-	| K_RESTEXCLUDE { $$ = kw("restExclude"); } | K_CLIENTEXCLUDE { $$ = kw("clientExclude"); }
-	| K_DISABLE { $$ = kw("disable"); } | K_TEST { $$ = kw("test"); }
-	| K_REQUEST { $$ = kw("request"); } | K_EXPECT { $$ = kw("expect"); }
+	| K_POLICY { $$ = kw(K_POLICY); } | K_INCLUDE { $$ = kw(K_INCLUDE); } | K_SET { $$ = kw(K_SET); }
+	| K_FILE { $$ = kw(K_FILE); } | K_REQUIRE { $$ = kw(K_REQUIRE); } | K_ACCEPT { $$ = kw(K_ACCEPT); }
+	| K_FROM { $$ = kw(K_FROM); } | K_APP { $$ = kw(K_APP); } | K_METHOD { $$ = kw(K_METHOD); }
+	| K_DIRECT { $$ = kw(K_DIRECT); } | K_EVENTS { $$ = kw(K_EVENTS); } | K_INCOMING { $$ = kw(K_INCOMING); }
+	| K_ALL { $$ = kw(K_ALL); } | K_ALLOW { $$ = kw(K_ALLOW); } | K_DENY { $$ = kw(K_DENY); }
+	| K_OVERRIDE { $$ = kw(K_OVERRIDE); } | K_RESTONERROR { $$ = kw(K_RESTONERROR); }
+	| K_RESTEXCLUDE { $$ = kw(K_RESTEXCLUDE); } | K_CLIENTEXCLUDE { $$ = kw(K_CLIENTEXCLUDE); }
+	| K_DISABLE { $$ = kw(K_DISABLE); } | K_TEST { $$ = kw(K_TEST); }
+	| K_REQUEST { $$ = kw(K_REQUEST); } | K_EXPECT { $$ = kw(K_EXPECT); }
 	;
 
 name
 	: head
-	| K_IF { $$ = kw("if"); } | K_UNLESS { $$ = kw("unless"); } | K_AND { $$ = kw("and"); }
-	| K_OR { $$ = kw("or"); } | K_NOT { $$ = kw("not"); } | K_EXISTS { $$ = kw("exists"); }
-	| K_IN { $$ = kw("in"); } | K_TRUE { $$ = kw("true"); } | K_FALSE { $$ = kw("false"); }
-	| K_NULL { $$ = kw("null"); }
+	| K_IF { $$ = kw(K_IF); } | K_UNLESS { $$ = kw(K_UNLESS); } | K_AND { $$ = kw(K_AND); }
+	| K_OR { $$ = kw(K_OR); } | K_NOT { $$ = kw(K_NOT); } | K_EXISTS { $$ = kw(K_EXISTS); }
+	| K_IN { $$ = kw(K_IN); } | K_TRUE { $$ = kw(K_TRUE); } | K_FALSE { $$ = kw(K_FALSE); }
+	| K_NULL { $$ = kw(K_NULL); }
 	;
 
 %%

@@ -13,8 +13,6 @@
 #include "decide.h"
 #include "ptest.h"
 
-static const char *const decision_name[] = { "allow", "deny", "echo", "bad" };
-
 /* The source text of an expectation (its first line). */
 static void print_src(FILE *f, wloc at)
 {
@@ -25,32 +23,49 @@ static void print_src(FILE *f, wloc at)
 			l++;
 	p += at.col - 1;
 	const char *eol = memchr(p, '\n', (size_t)(end - p));
-	size_t n = at.last_line == at.line ? (size_t)(at.last_col - at.col) : (size_t)((eol ? eol : end) - p);
+	size_t n = at.last_line == at.line ? (size_t)(at.last_col - at.col)
+					   : (size_t)((eol ? eol : end) - p);
 	fprintf(f, "%.*s", (int)n, p);
+}
+
+/* The decision, and what made it: a rule, the default allow, or an echo. */
+static void print_outcome(FILE *f, const wtest *t, const wcsp_reply *r)
+{
+	if (r->decision == WCSP_D_ECHO)
+		fprintf(f, "echo (the policy names no '%s': the request is echoed as it came)",
+			t->method.s);
+	else if (r->rule)
+		fprintf(f, "%s (rule %s)", wcsp_decision_names[r->decision], r->rule);
+	else if (r->decision == WCSP_D_ALLOW)
+		fprintf(f, "allow (no rule decided: allowed by default)");
+	else
+		fprintf(f, "%s", wcsp_decision_names[r->decision]);
 }
 
 static void print_reply(FILE *f, const wcsp_reply *r)
 {
 	size_t n = r->len < 240 ? r->len : 240;
-	fprintf(f, "    reply %d %s: %.*s%s\n", r->status, decision_name[r->decision], (int)n, r->body,
-		n < r->len ? "..." : "");
+	fprintf(f, "    reply %d %s: %.*s%s\n", r->status, wcsp_decision_names[r->decision], (int)n,
+		r->body, n < r->len ? "..." : "");
 }
 
 /* Check one expectation; 1 if it holds. */
 static int expect_holds(const lowered *l, wcsp_ctx *reply, int loaded, const wexpect *e,
-			const wcsp_reply *r)
+			uint32_t cond, const wcsp_reply *r)
 {
 	switch (e->kind) {
-	case E_ALLOW: return r->decision == WCSP_D_ALLOW || r->decision == WCSP_D_ECHO;
+	case E_ALLOW: return r->decision == WCSP_D_ALLOW;
 	case E_DENY: return r->decision == WCSP_D_DENY && (!e->status || r->status == e->status);
 	case E_ECHO: return r->decision == WCSP_D_ECHO;
 	case E_STATUS: return r->status == e->status;
-	case E_COND: return loaded && wcsp_holds(&l->pol, reply, e->cond_idx);
+	case E_COND: return loaded && wcsp_holds(&l->pol, reply, cond);
 	}
 	return 0;
 }
 
-static int run_one(const lowered *l, const wtest *t, wcsp_ctx *c, wcsp_ctx *reply)
+/* Run test t; conds[i] is the cond row of its expectation i. */
+static int run_one(const lowered *l, const wtest *t, const uint32_t *conds, wcsp_ctx *c,
+		   wcsp_ctx *reply)
 {
 	const wsrc *src = src_get(t->loc.file);
 	wcsp_reply r;
@@ -68,7 +83,7 @@ static int run_one(const lowered *l, const wtest *t, wcsp_ctx *c, wcsp_ctx *repl
 	int ok = 1;
 	for (int i = 0; i < t->expects.n; i++) {
 		const wexpect *e = t->expects.v[i];
-		if (expect_holds(l, reply, loaded, e, &r))
+		if (expect_holds(l, reply, loaded, e, conds[i], &r))
 			continue;
 		if (ok)
 			ok = 0;
@@ -77,8 +92,9 @@ static int run_one(const lowered *l, const wtest *t, wcsp_ctx *c, wcsp_ctx *repl
 		case E_ALLOW: case E_ECHO: case E_DENY: case E_STATUS:
 			printf("expected ");
 			print_src(stdout, e->loc);
-			printf(", got %d %s (rule %s)\n", r.status, decision_name[r.decision],
-			       r.rule ? r.rule : "-");
+			printf(", got %d ", r.status);
+			print_outcome(stdout, t, &r);
+			putchar('\n');
 			break;
 		case E_COND:
 			printf("expected ");
@@ -97,20 +113,22 @@ static int run_one(const lowered *l, const wtest *t, wcsp_ctx *c, wcsp_ctx *repl
 int ptest_run(const wpolicy *p, const lowered *l, int coverage, double threshold)
 {
 	if (!p->tests.n) {
-		fprintf(stderr, "wcspc test: no tests (write test blocks in the policy or pass test files)\n");
+		fprintf(stderr,
+			"wcspc test: no tests (write test blocks in the policy or pass test "
+			"files)\n");
 		return 3;
 	}
 	wcsp_ctx c, reply;
 	wcsp_ctx_init(&c);
 	wcsp_ctx_init(&reply);
-	c.rule_hit = calloc(l->pol.nrules + 1, 1);
-	c.ovr_hit = calloc(l->pol.noverrides + 1, 1);
+	c.rule_hit = xcalloc(l->pol.nrules + 1, 1);
+	c.ovr_hit = xcalloc(l->pol.noverrides + 1, 1);
 	int passed = 0;
-	for (int i = 0; i < p->tests.n; i++)
-		passed += run_one(l, p->tests.v[i], &c, &reply);
+	for (int i = 0, k = 0; i < p->tests.n; k += p->tests.v[i++]->expects.n)
+		passed += run_one(l, p->tests.v[i], l->expect_cond + k, &c, &reply);
 	int failed = p->tests.n - passed;
-	printf("wcspc test: %d test%s, %d passed, %d failed\n", p->tests.n, p->tests.n == 1 ? "" : "s",
-	       passed, failed);
+	printf("wcspc test: %d test%s, %d passed, %d failed\n", p->tests.n,
+	       p->tests.n == 1 ? "" : "s", passed, failed);
 
 	int below = 0;
 	if (coverage || threshold >= 0) {

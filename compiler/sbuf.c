@@ -7,6 +7,7 @@
 #include <string.h>
 #include "ast.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 static void grow(sbuf *b, size_t more)
 {
@@ -39,44 +40,11 @@ void sb_printf(sbuf *b, const char *fmt, ...)
 	b->n += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-		: c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-	if (!len || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 void sb_json_text(sbuf *b, const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		unsigned c = u[i];
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			sb_put(b, e, 2);
-			i++;
-		} else if (c < 0x20) {
-			const char *e = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
-			if (e) sb_puts(b, e);
-			else sb_printf(b, "\\u%04x", c);
-			i++;
-		} else {
-			size_t l = utf8_len(u + i, n - i);
-			if (l) sb_put(b, s + i, l);
-			else sb_puts(b, "\\ufffd");
-			i += l ? l : 1;
-		}
-	}
+	grow(b, 6 * n);
+	b->n += utf8_json_escape(b->s + b->n, s, n);
+	b->s[b->n] = 0;
 }
 
 void sb_json_str(sbuf *b, const char *s, size_t n)

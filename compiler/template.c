@@ -43,7 +43,8 @@ int tmpl_split(const wvalue *v, tpieces *out)
 			lit(out, s, (size_t)(d - s));
 		const char *close = memchr(d, '}', (size_t)(end - d));
 		if (!close) {
-			diag(DIAG_ERROR, v->loc, "'${' without a closing '}' (write $${ for a literal ${)");
+			diag(DIAG_ERROR, v->loc,
+			     "'${' without a closing '}' (write $${ for a literal ${)");
 			return -1;
 		}
 		wpath *p = xcalloc(1, sizeof *p);

@@ -5,6 +5,8 @@
  * 4 the C toolchain failed.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +35,21 @@
 #endif
 
 enum { EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_TESTS, EXIT_TOOLCHAIN };
+#define EXIT_IO EXIT_USAGE     /* an output that cannot be written */
 
 static const char usage[] =
-	"usage: wcspc build POLICY.wcsp [-o BINARY] [--static] [--cc CC]   policy -> server binary\n"
-	"       wcspc emit  POLICY.wcsp [-o FILE.c]                        policy -> C tables only\n"
-	"       wcspc check POLICY.wcsp [-q]                               diagnostics only\n"
-	"       wcspc config POLICY.wcsp [--app KEY]                       the derived restClientConfig\n"
-	"       wcspc fmt   POLICY.wcsp [-w | --check]                     canonical formatting\n"
-	"       wcspc test  POLICY.wcsp [TESTFILE ...] [--coverage] [--threshold PCT]\n"
-	"                                                                  run policy test cases\n"
+	"usage: wcspc build  POLICY.wcsp [-o BINARY] [--static] [--cc CC]\n"
+	"       wcspc emit   POLICY.wcsp [-o FILE.c]\n"
+	"       wcspc check  POLICY.wcsp [-q]\n"
+	"       wcspc config POLICY.wcsp [--app KEY]\n"
+	"       wcspc fmt    POLICY.wcsp [-w | --check]\n"
+	"       wcspc test   POLICY.wcsp [TESTFILE ...] [--coverage] [--threshold PCT]\n"
 	"       wcspc --version | --help\n"
+	"\n"
+	"  build   policy -> server binary       emit    policy -> C tables only\n"
+	"  check   diagnostics only              config  the derived restClientConfig\n"
+	"  fmt     canonical formatting          test    run the policy's test cases\n"
+	"\n"
 	"options for every command: -Werror (warnings are errors), -q (errors only),\n"
 	"  --max-input BYTES (largest policy, include or set file read; default 64 MiB)\n";
 
@@ -72,11 +79,14 @@ static int compile(const opts *o, wpolicy *pol, lowered *l, int *lowered_ok)
 		return EXIT_POLICY;
 	}
 	for (int i = 0; i < o->ntestfiles; i++) {
-		int blocks = pol->blocks.n, sets = pol->sets.n, other = pol->accept.n + pol->require_sig;
+		int blocks = pol->blocks.n, sets = pol->sets.n,
+		    other = pol->accept.n + pol->require_sig;
 		if (frontend_parse(pol, o->testfiles[i]) < 0)
 			continue;
-		if (pol->blocks.n != blocks || pol->sets.n != sets || pol->accept.n + pol->require_sig != other)
-			diag_plain(DIAG_ERROR, "%s: a test file holds only test blocks", o->testfiles[i]);
+		if (pol->blocks.n != blocks || pol->sets.n != sets ||
+		    pol->accept.n + pol->require_sig != other)
+			diag_plain(DIAG_ERROR, "%s: a test file holds only test blocks",
+				   o->testfiles[i]);
 	}
 	check_policy(pol);
 	int tests = !strcmp(o->cmd, "test");
@@ -150,7 +160,8 @@ static int build(const opts *o, const lowered *l)
 	catch_signals();
 	sigset_t block, old;
 	sigfillset(&block);
-	sigprocmask(SIG_BLOCK, &block, &old);   /* the name is known to the handler before it exists */
+	sigprocmask(SIG_BLOCK, &block,
+		    &old); /* the name is known to the handler before it exists */
 	int fd = mkstemps(tmp, 2);
 	if (fd >= 0)
 		memcpy(build_tmp, tmp, sizeof tmp);
@@ -172,7 +183,8 @@ static int build(const opts *o, const lowered *l)
 	if (o->out)
 		snprintf(out, sizeof out, "%s", o->out);
 	else {
-		const char *base = strrchr(o->policy, '/') ? strrchr(o->policy, '/') + 1 : o->policy;
+		const char *base =
+			strrchr(o->policy, '/') ? strrchr(o->policy, '/') + 1 : o->policy;
 		size_t n = strlen(base);
 		if (n > 5 && !strcmp(base + n - 5, ".wcsp"))
 			n -= 5;
@@ -196,7 +208,9 @@ static int build(const opts *o, const lowered *l)
 		/* a libmicrohttpd without HTTPS (make static-runtime), static nettle and libc */
 		snprintf(mhd_static, sizeof mhd_static, "%s/mhd-static/lib/libmicrohttpd.a", rt);
 		if (access(mhd_static, R_OK)) {
-			fprintf(stderr, "wcspc: --static needs %s: run `make static-runtime` first\n", mhd_static);
+			fprintf(stderr,
+				"wcspc: --static needs %s: run `make static-runtime` first\n",
+				mhd_static);
 			unlink(tmp);
 			build_tmp[0] = 0;
 			return EXIT_TOOLCHAIN;
@@ -219,46 +233,96 @@ static int build(const opts *o, const lowered *l)
 	}
 	struct stat st;
 	if (stat(out, &st) == 0)
-		fprintf(stderr, "wcspc: built %s (%lld bytes, stripped%s)\n", out, (long long)st.st_size,
-			o->is_static ? ", static" : "");
+		fprintf(stderr, "wcspc: built %s (%lld bytes, stripped%s)\n", out,
+			(long long)st.st_size, o->is_static ? ", static" : "");
 	return EXIT_OK;
 }
 
-/* wcspc fmt: the file must parse; its own text is laid out (includes are not followed). */
+/* Write text to path through a temporary file in the same directory and a rename, keeping
+ * path's permissions: path is either untouched or wholly replaced. 0, or -1 (reported). */
+static int replace_file(const char *path, const char *text, size_t len)
+{
+	char tmp[4096];
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	int dn = slash ? (int)(slash - path + 1) : 0;
+	if (snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", dn, path, slash ? slash + 1 : path) >=
+		    (int)sizeof tmp ||
+	    stat(path, &st)) {
+		fprintf(stderr, "wcspc: cannot write %s: %s\n", path,
+			strerror(errno ? errno : ENAMETOOLONG));
+		return -1;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "wcspc: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	int ok = done == len && fchmod(fd, st.st_mode & 07777) == 0 && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
+	if (!ok) {
+		fprintf(stderr, "wcspc: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * wcspc fmt: the file's own text is laid out; what it includes and its set files are not
+ * read. Nothing is printed or written unless the text parses, the layout lexes to the same
+ * tokens (comments included) byte for byte, and the laid-out text parses again.
+ */
 static int format(const opts *o)
 {
-	wpolicy pol = { 0 };
-	int rc = EXIT_OK;
-	if (frontend_parse(&pol, o->policy) < 0 || diag_nerrors) {
-		diag_summary();
-		rc = EXIT_POLICY;
+	wpolicy pol = { 0 }, again = { 0 };
+	char *text = NULL;
+	int rc = EXIT_POLICY;
+	if (frontend_parse_alone(&pol, o->policy, NULL, 0) < 0 || diag_nerrors)
 		goto out;
-	}
-	diag_flush();           /* warnings of the parse, if any */
 	const wsrc *src = src_get(0);
-	char *text = fmt_source(src->text, src->len, 0);
-	if (!text) {
-		fprintf(stderr, "wcspc: cannot format %s\n", o->policy);
-		rc = EXIT_POLICY;
+	text = fmt_source(src->text, src->len, 0);
+	if (!text || diag_nerrors)
+		goto out;
+	size_t n = strlen(text);
+	if (!fmt_same_tokens(src->text, src->len, text, n, 0) ||
+	    (frontend_parse_alone(&again, o->policy, text, n), diag_nerrors)) {
+		diag_summary();
+		fprintf(stderr,
+			"wcspc: fmt would change more than white space in %s: nothing written "
+			"(a bug in wcspc fmt)\n",
+			o->policy);
 		goto out;
 	}
-	int same = strlen(text) == src->len && !memcmp(text, src->text, src->len);
+	rc = EXIT_OK;
+	int same = n == src->len && !memcmp(text, src->text, n);
 	if (o->check) {
 		if (!same) {
-			fprintf(stderr, "%s: not formatted (wcspc fmt -w %s)\n", o->policy, o->policy);
+			fprintf(stderr, "%s: not formatted (wcspc fmt -w %s)\n", o->policy,
+				o->policy);
 			rc = EXIT_POLICY;
 		}
 	} else if (o->write) {
-		FILE *f = same ? NULL : fopen(o->policy, "w");
-		if (!same && (!f || fputs(text, f) < 0 || fclose(f))) {
-			fprintf(stderr, "wcspc: cannot write %s: %s\n", o->policy, strerror(errno));
-			rc = EXIT_USAGE;
-		}
-	} else
-		fputs(text, stdout);
-	free(text);
+		if (!same && replace_file(o->policy, text, n))
+			rc = EXIT_IO;
+	} else if (fwrite(text, 1, n, stdout) != n || fflush(stdout)) {
+		fprintf(stderr, "wcspc: cannot write the formatted policy: %s\n", strerror(errno));
+		rc = EXIT_IO;
+	}
 out:
+	diag_summary();
+	free(text);
 	ast_free_policy(&pol);
+	ast_free_policy(&again);
 	src_free_all();
 	return rc;
 }
@@ -275,61 +339,88 @@ static int covered_methods(const wpolicy *p)
 	return n;
 }
 
+enum { O_STATIC = 256, O_CC, O_APP, O_CHECK, O_COVERAGE, O_THRESHOLD, O_MAX_INPUT, O_VERSION,
+	O_WERROR };
+
+/* The command line into o; -1 when wcspc is done (help, version), else EXIT_OK or the usage
+ * error's status. Options may stand anywhere; `-Werror` is getopt's `-W error`. */
+static int parse_args(int argc, char **argv, opts *o)
+{
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "static", no_argument, NULL, O_STATIC },
+		{ "cc", required_argument, NULL, O_CC },
+		{ "app", required_argument, NULL, O_APP },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "coverage", no_argument, NULL, O_COVERAGE },
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
+		{ "max-input", required_argument, NULL, O_MAX_INPUT },
+		{ "error", no_argument, NULL, O_WERROR },       /* -Werror */
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hqwo:W;", longs, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		case O_VERSION:
+			printf("wcspc %s (table ABI %u)\n", WCSPC_VERSION, WCSP_ABI_VERSION);
+			return -1;
+		case O_WERROR: diag_werror = 1; break;
+		case 'q': diag_quiet = 1; break;
+		case 'w': o->write = 1; break;
+		case 'o': o->out = optarg; break;
+		case O_STATIC: o->is_static = 1; break;
+		case O_CC: o->cc = optarg; break;
+		case O_APP: o->app = optarg; break;
+		case O_CHECK: o->check = 1; break;
+		case O_COVERAGE: o->coverage = 1; break;
+		case O_THRESHOLD:
+			o->threshold = strtod(optarg, &end);
+			if (*end || end == optarg || o->threshold < 0 || o->threshold > 100)
+				return usage_error("--threshold takes a percentage, not '%s'",
+						   optarg);
+			break;
+		case O_MAX_INPUT: {
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || end == optarg || optarg[0] == '-' || v == 0 || v > INT_MAX - 2)
+				return usage_error("--max-input takes a number of bytes, not '%s'",
+						   optarg);
+			frontend_max_input = (size_t)v;
+			break;
+		}
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (!o->cmd)
+			o->cmd = argv[i];
+		else if (!o->policy)
+			o->policy = argv[i];
+		else if (!strcmp(o->cmd, "test")) {
+			o->testfiles = xrealloc(o->testfiles,
+						(size_t)(o->ntestfiles + 1) * sizeof *o->testfiles);
+			o->testfiles[o->ntestfiles++] = argv[i];
+		} else
+			return usage_error("unexpected argument '%s'", argv[i]);
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	opts o = { .threshold = -1 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--version")) {
-			printf("wcspc %s (table ABI %u)\n", WCSPC_VERSION, WCSP_ABI_VERSION);
-			return EXIT_OK;
-		} else if (!strcmp(a, "-Werror")) {
-			diag_werror = 1;
-		} else if (!strcmp(a, "-q")) {
-			diag_quiet = 1;
-		} else if (!strcmp(a, "--static")) {
-			o.is_static = 1;
-		} else if (!strcmp(a, "-w")) {
-			o.write = 1;
-		} else if (!strcmp(a, "--check")) {
-			o.check = 1;
-		} else if (!strcmp(a, "--coverage")) {
-			o.coverage = 1;
-		} else if (!strcmp(a, "--max-input")) {
-			char *end;
-			if (i + 1 == argc)
-				return usage_error("%s needs a value", a);
-			unsigned long long v = strtoull(argv[++i], &end, 10);
-			if (*end || end == argv[i] || argv[i][0] == '-' || v == 0 || v > SIZE_MAX / 2)
-				return usage_error("--max-input takes a number of bytes, not '%s'", argv[i]);
-			frontend_max_input = (size_t)v;
-		} else if (!strcmp(a, "--threshold")) {
-			char *end;
-			if (i + 1 == argc)
-				return usage_error("%s needs a value", a);
-			o.threshold = strtod(argv[++i], &end);
-			if (*end || end == argv[i] || o.threshold < 0 || o.threshold > 100)
-				return usage_error("--threshold takes a percentage, not '%s'", argv[i]);
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--app") || !strcmp(a, "--cc")) {
-			if (i + 1 == argc)
-				return usage_error("%s needs a value", a);
-			const char **slot = a[1] == 'o' ? &o.out : a[2] == 'a' ? &o.app : &o.cc;
-			*slot = argv[++i];
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("unknown option '%s'", a);
-		} else if (!o.cmd) {
-			o.cmd = a;
-		} else if (!o.policy) {
-			o.policy = a;
-		} else if (!strcmp(o.cmd, "test")) {
-			o.testfiles = xrealloc(o.testfiles, (size_t)(o.ntestfiles + 1) * sizeof *o.testfiles);
-			o.testfiles[o.ntestfiles++] = argv[i];
-		} else {
-			return usage_error("unexpected argument '%s'", a);
-		}
+	int parsed = parse_args(argc, argv, &o);
+	if (parsed != EXIT_OK) {
+		free(o.testfiles);
+		return parsed < 0 ? EXIT_OK : parsed;
 	}
 	if (!o.cmd)
 		return usage_error("%s", "no command given");
@@ -367,19 +458,22 @@ int main(int argc, char **argv)
 			unsigned nr = l.pol.nrules + l.pol.noverrides;
 			if (!diag_quiet)
 				printf("%s: OK (%d method%s, %u rule%s, %d set%s)\n", o.policy, nm,
-				       nm == 1 ? "" : "s", nr, nr == 1 ? "" : "s", ns, ns == 1 ? "" : "s");
+				       nm == 1 ? "" : "s", nr, nr == 1 ? "" : "s", ns,
+				       ns == 1 ? "" : "s");
 		} else if (!strcmp(o.cmd, "config")) {
 			wcsp_str rcc = lower_rcc(&l, o.app);
 			printf("%s\n", rcc.n ? rcc.s : "{}");
 		} else if (!strcmp(o.cmd, "emit")) {
 			FILE *f = o.out ? fopen(o.out, "w") : stdout;
 			if (!f) {
-				fprintf(stderr, "wcspc: cannot write %s: %s\n", o.out, strerror(errno));
+				fprintf(stderr, "wcspc: cannot write %s: %s\n", o.out,
+					strerror(errno));
 				rc = EXIT_USAGE;
 			} else {
 				emit_c(&l, f);
 				if ((f != stdout ? fclose(f) : fflush(f)) != 0) {
-					fprintf(stderr, "wcspc: cannot write %s: %s\n", o.out ? o.out : "stdout", strerror(errno));
+					fprintf(stderr, "wcspc: cannot write %s: %s\n",
+						o.out ? o.out : "stdout", strerror(errno));
 					rc = EXIT_USAGE;
 				}
 			}

@@ -1,7 +1,9 @@
 # examples/lib.sh -- what every demo.sh shares: build the policy, start the server on a free
-# loopback port, send hooks as WCS does, check replies. Sourced with here, W and NAME set.
+# loopback port, send hooks as WCS does, check replies. Sourced with here (the demo's folder)
+# and NAME (its policy) set.
 
 # ------------------------------------------------------------------ plumbing
+W=$here/../../build/wcspc
 [ -x "$W" ] || { echo "demo: $W is missing; run 'make all' in the repository root" >&2; exit 1; }
 command -v curl >/dev/null || { echo "demo: curl is missing" >&2; exit 1; }
 tmp=$(mktemp -d) || exit 1
@@ -18,6 +20,11 @@ stop() {   # SIGTERM, then wait at most 5 s; sets RC to the server's exit status
 }
 trap 'stop; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
+
+# What every hook body of the demos carries: the WCS node that sends it and, for media, an
+# SDP offer cut to its first lines. A demo may set its own after sourcing this file.
+node='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
+sdp='"sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=group:BUNDLE audio video\r\n"'
 
 fails=0
 short() {   # one printable line: envelope fields and SDP elided, long ones cut in the middle

@@ -12,6 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decide.h"
+#include "utf8.h"
+
+const char *const wcsp_decision_names[WCSP_NDECISIONS] = { "allow", "deny", "echo", "bad",
+							   "error" };
+_Static_assert(sizeof wcsp_decision_names / sizeof *wcsp_decision_names == WCSP_NDECISIONS,
+	       "one name per enum wcsp_decision");
 
 void wcsp_ctx_init(wcsp_ctx *c)
 {
@@ -37,32 +43,9 @@ void wcsp_reply_free(wcsp_reply *r)
 	r->owned = NULL;
 }
 
-static int str_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-	int r = memcmp(a, b, an < bn ? an : bn);
-	return r ? r : (an > bn) - (an < bn);
-}
-
-static uint32_t search(const wcsp_str *v, uint32_t n, size_t stride, const char *k, size_t kn)
-{
-	uint32_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const wcsp_str *s = (const wcsp_str *)((const char *)v + mid * stride);
-		int r = str_cmp(s->s, s->n, k, kn);
-		if (!r)
-			return mid;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return WCSP_NONE;
-}
-
 uint32_t wcsp_find_method(const wcsp_policy *p, const char *m, size_t n)
 {
-	return search(p->methods, p->nmethods, sizeof *p->methods, m, n);
+	return wcsp_str_search(p->methods, p->nmethods, sizeof *p->methods, m, n);
 }
 
 static int lookup(const wj_doc *d, const wcsp_path *p)
@@ -88,9 +71,8 @@ static const char *text_of(wcsp_ctx *c, int t, size_t *n)
 /* Length of the UTF-8 character at s (1 for a stray byte). */
 static size_t char_len(const char *s, size_t n)
 {
-	unsigned char b = (unsigned char)*s;
-	size_t k = b < 0xc0 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
-	return k <= n ? k : 1;
+	size_t k = utf8_seq((const unsigned char *)s, n);
+	return k ? k : 1;
 }
 
 /* Glob: '*' any run (also empty), '?' one character, '\\' makes the next byte literal,
@@ -121,13 +103,15 @@ static int glob(const char *p, size_t pn, const char *s, size_t sn)
 	return pi == pn;
 }
 
-/* Binary search of key k among the set's sorted keys in pool. */
-static int in_set(const char *pool, const wcsp_set *set, const char *k, size_t kn)
+/* Binary search of key k among the set's sorted keys in the pool. */
+static int in_set(const wcsp_policy *p, const wcsp_set *set, const char *k, size_t kn)
 {
 	uint32_t lo = 0, hi = set->n;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int r = str_cmp(pool + set->off[mid], set->off[mid + 1] - set->off[mid], k, kn);
+		uint32_t a = wcsp_ix(p->set_offsets, set->first + mid);
+		uint32_t b = wcsp_ix(p->set_offsets, set->first + mid + 1);
+		int r = wcsp_key_cmp(p->set_pool + a, b - a, k, kn);
 		if (!r)
 			return 1;
 		if (r < 0)
@@ -138,7 +122,7 @@ static int in_set(const char *pool, const wcsp_set *set, const char *k, size_t k
 	return 0;
 }
 
-static int member(wcsp_ctx *c, const char *pool, const wcsp_set *set, int t)
+static int member(wcsp_ctx *c, const wcsp_policy *p, const wcsp_set *set, int t)
 {
 	const wj_doc *d = &c->doc;
 	char *k = c->scratch;
@@ -152,17 +136,15 @@ static int member(wcsp_ctx *c, const char *pool, const wcsp_set *set, int t)
 		n++;
 		break;
 	}
-	case WJ_NUMBER: {
-		double v = wj_number(d, t);
-		n = (size_t)snprintf(k, c->scratch_cap, "n%.17g", v == 0 ? 0.0 : v);
+	case WJ_NUMBER:
+		n = wcsp_number_key(wj_number(d, t), k);
 		break;
-	}
 	case WJ_TRUE: k[0] = 't'; n = 1; break;
 	case WJ_FALSE: k[0] = 'f'; n = 1; break;
 	case WJ_NULL: k[0] = 'z'; n = 1; break;
 	default: return 0;
 	}
-	return in_set(pool, set, k, n);
+	return in_set(p, set, k, n);
 }
 
 static int equal(wcsp_ctx *c, int t, const wcsp_policy *p, const wcsp_value *v)
@@ -198,7 +180,8 @@ static int holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t ci)
 	if (t < 0)
 		return 0;       /* a predicate on a missing field is false */
 	/* b is a value row for the comparisons and globs only (IN: a set, EXISTS: unused) */
-	const wcsp_value *v = k->op == WCSP_C_IN || k->op == WCSP_C_EXISTS ? NULL : &p->values[k->b];
+	const wcsp_value *v =
+		k->op == WCSP_C_IN || k->op == WCSP_C_EXISTS ? NULL : &p->values[k->b];
 	switch (k->op) {
 	case WCSP_C_EXISTS: return 1;
 	case WCSP_C_EQ: return equal(c, t, p, v);
@@ -220,7 +203,7 @@ static int holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t ci)
 		const char *s = text_of(c, t, &n);
 		return glob(v->str.s, v->str.n, s, n);
 	}
-	case WCSP_C_IN: return member(c, p->set_pool, &p->sets[k->b], t);
+	case WCSP_C_IN: return member(c, p, &p->sets[k->b], t);
 	}
 	return 0;
 }
@@ -235,7 +218,8 @@ static int tput(wcsp_ctx *c, const char *s, size_t n)
 		c->tbuf = q;
 		c->captbuf = cap;
 	}
-	memcpy(c->tbuf + c->ntbuf, s, n);
+	if (s)
+		memcpy(c->tbuf + c->ntbuf, s, n);
 	c->ntbuf += n;
 	return 0;
 }
@@ -254,13 +238,10 @@ static int interpolate(wcsp_ctx *c, int t)
 		return tput(c, d->buf + a + 1, b - a - 2);
 	if (k != WJ_OBJECT && k != WJ_ARRAY)
 		return tput(c, d->buf + a, b - a);
-	for (size_t i = a; i < b; i++) {
-		char ch = d->buf[i];
-		const char *e = ch == '"' ? "\\\"" : ch == '\\' ? "\\\\" : ch == '\n' ? "\\n"
-			: ch == '\r' ? "\\r" : ch == '\t' ? "\\t" : NULL;
-		if (e ? tput(c, e, 2) : tput(c, &ch, 1))
-			return -1;
-	}
+	if (tput(c, NULL, 6 * (b - a)))         /* room: utf8_json_escape's worst case */
+		return -1;
+	c->ntbuf -= 6 * (b - a);
+	c->ntbuf += utf8_json_escape(c->tbuf + c->ntbuf, d->buf + a, b - a);
 	return 0;
 }
 
@@ -304,24 +285,44 @@ static int render(const wcsp_policy *p, wcsp_ctx *c, const wcsp_value *v, sp_edi
 
 static const wcsp_str rcc_key = { "restClientConfig", 16 };
 
+size_t wcsp_error_body(char *out, size_t cap, const char *error, const char *reason, size_t rlen)
+{
+	size_t en = strlen(error), need = en + 6 * rlen + 24;
+	if (cap < need)
+		return 0;
+	char *o = out;
+	memcpy(o, "{\"error\":\"", 10);
+	o += 10;
+	memcpy(o, error, en);
+	o += en;
+	memcpy(o, "\",\"reason\":\"", 12);
+	o += 12;
+	o += utf8_json_escape(o, reason, rlen);
+	memcpy(o, "\"}", 3);          /* with the terminating NUL */
+	return (size_t)(o - out) + 2;
+}
+
+static const char oom_body[] = "{\"error\":\"internal error\",\"reason\":\"out of memory\"}";
+
 static int fail(wcsp_reply *r, int status, enum wcsp_decision d, const char *error, const char *why)
 {
 	char buf[256];
-	int n = snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"reason\":\"%s\"}", error, why);
+	size_t n = wcsp_error_body(buf, sizeof buf, error, why, strlen(why));
 	r->status = status;
 	r->decision = d;
 	r->reason = why;
-	r->owned = malloc((size_t)n + 1);
-	if (!r->owned) {
-		r->body = "{\"error\":\"out of memory\"}";
-		r->len = strlen(r->body);
+	if (!n || !(r->owned = malloc(n + 1))) {
+		r->body = oom_body;
+		r->len = sizeof oom_body - 1;
 		r->status = 500;
+		r->decision = WCSP_D_ERROR;
+		r->reason = "out of memory";
 		return r->status;
 	}
-	memcpy(r->owned, buf, (size_t)n + 1);
+	memcpy(r->owned, buf, n + 1);
 	r->body = r->owned;
-	r->len = (size_t)n;
-	return status;
+	r->len = n;
+	return r->status;
 }
 
 int wcsp_ctx_load(wcsp_ctx *c, const char *body, size_t len, const char **why)
@@ -364,7 +365,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		memcpy(r->app, app, k);
 		r->app[k] = 0;
 		r->app_len = k;
-		uint32_t f = search(&p->apps[0].key, p->napps, sizeof *p->apps, app, an);
+		uint32_t f = wcsp_str_search(&p->apps[0].key, p->napps, sizeof *p->apps, app, an);
 		if (f != WCSP_NONE)
 			ai = f;
 	}
@@ -380,7 +381,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	const wcsp_chain *ch = &p->apps[ai].chains[m];
 	r->decision = WCSP_D_ALLOW;
 	for (uint32_t i = 0; i < ch->nrules; i++) {
-		uint32_t ri = p->chain_items[ch->rule_first + i];
+		uint32_t ri = wcsp_ix(p->chain_items, ch->rule_first + i);
 		const wcsp_rule *rule = &p->rules[ri];
 		if (!holds(p, c, rule->cond))
 			continue;
@@ -406,14 +407,14 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		if (e)
 			c->edits = e;
 		if (!o)
-			return fail(r, 500, WCSP_D_BAD, "internal error", "out of memory");
+			return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 		c->eoff = o;
 		c->capedits = (int)need;
 	}
 	int n = 0;
 	c->ntbuf = 0;
 	for (uint32_t i = 0; i < ch->novr; i++) {
-		uint32_t oi = p->chain_items[ch->ovr_first + i];
+		uint32_t oi = wcsp_ix(p->chain_items, ch->ovr_first + i);
 		const wcsp_override *o = &p->overrides[oi];
 		if (!holds(p, c, o->cond))
 			continue;
@@ -424,7 +425,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		e->nseg = p->paths[o->path].nseg;
 		int rc = render(p, c, &p->values[o->value], e, &c->eoff[n]);
 		if (rc < 0)
-			return fail(r, 500, WCSP_D_BAD, "internal error", "out of memory");
+			return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 		n += rc == 0;
 	}
 	for (int i = 0; i < n; i++)
@@ -439,7 +440,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	if (!n)
 		return 200;
 	if (sp_splice(&c->splice, &c->doc, c->edits, n, &r->owned, &r->len))
-		return fail(r, 500, WCSP_D_BAD, "internal error", "out of memory");
+		return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 	r->body = r->owned;
 	return 200;
 }

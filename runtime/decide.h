@@ -15,8 +15,10 @@ enum wcsp_decision {
 	WCSP_D_ALLOW,   /* 200, the request echoed with overrides spliced in */
 	WCSP_D_DENY,    /* a deny rule decided: its status and JSON body */
 	WCSP_D_ECHO,    /* the method is not in the policy: 200, the body unchanged */
-	WCSP_D_BAD      /* the body is not one valid JSON object: 400 */
+	WCSP_D_BAD,     /* the body is not one valid JSON object: 400 */
+	WCSP_D_ERROR    /* the server failed (out of memory): 500 */
 };
+#define WCSP_NDECISIONS 5
 
 typedef struct wcsp_reply {
 	int status;
@@ -65,6 +67,13 @@ int wcsp_holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t cond);
 
 /* Release r->owned. */
 void wcsp_reply_free(wcsp_reply *r);
+
+extern const char *const wcsp_decision_names[WCSP_NDECISIONS];   /* allow deny echo bad error */
+
+/* The error reply every refusal carries: {"error":"ERROR","reason":"REASON"}, the reason
+ * JSON-escaped. Written to out (NUL-terminated) when it fits in cap (6 * rlen + 24 +
+ * strlen(error) is enough); returns its length, or 0. */
+size_t wcsp_error_body(char *out, size_t cap, const char *error, const char *reason, size_t rlen);
 
 /* The method's index in p->methods, or WCSP_NONE. */
 uint32_t wcsp_find_method(const wcsp_policy *p, const char *m, size_t n);

@@ -30,6 +30,7 @@
 #include <jsmn.h>	/* the implementation, once; json.h's JSMN_HEADER include is a no-op */
 #include "json.h"
 #include "utf8.h"
+#include "wcsp_abi.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -73,8 +74,9 @@ static int grow(wj_doc *d)
 	size_t n = d->cap ? (size_t)d->cap * 2 : 64;
 	if (n > INT_MAX / 2 || n > SIZE_MAX / sizeof(jsmntok_t))
 		return -1;
-	if (resize((void **)&d->tok, n, sizeof *d->tok) || resize((void **)&d->next, n, sizeof *d->next) ||
-	    resize((void **)&d->esc, n, 1) || resize((void **)&d->order, n, sizeof *d->order) ||
+	if (resize((void **)&d->tok, n, sizeof *d->tok) ||
+	    resize((void **)&d->next, n, sizeof *d->next) || resize((void **)&d->esc, n, 1) ||
+	    resize((void **)&d->order, n, sizeof *d->order) ||
 	    resize((void **)&d->sorted, n, sizeof *d->sorted))
 		return -1;
 	d->cap = (int)n;
@@ -401,18 +403,12 @@ static int dnext(wj_dec *it)    /* the next byte, -1 at the end */
 	return it->b[0];
 }
 
-static int bytes_cmp(const void *a, size_t an, const void *b, size_t bn)
-{
-	int r = memcmp(a, b, an < bn ? an : bn);
-	return r ? r : (an > bn) - (an < bn);
-}
-
 /* Order of string token t's decoded bytes against s[0..n). */
 static int tok_cmp(const wj_doc *d, int t, const char *s, size_t n)
 {
 	const jsmntok_t *k = &d->tok[t];
 	if (!d->esc[t])
-		return bytes_cmp(d->buf + k->start, (size_t)(k->end - k->start), s, n);
+		return wcsp_key_cmp(d->buf + k->start, (size_t)(k->end - k->start), s, n);
 	wj_dec it;
 	size_t i = 0;
 	int c;
@@ -430,9 +426,11 @@ static int tok_cmp(const wj_doc *d, int t, const char *s, size_t n)
 static int dcmp(const wj_doc *d, int a, int b)
 {
 	if (!d->esc[b])
-		return tok_cmp(d, a, d->buf + d->tok[b].start, (size_t)(d->tok[b].end - d->tok[b].start));
+		return tok_cmp(d, a, d->buf + d->tok[b].start,
+			       (size_t)(d->tok[b].end - d->tok[b].start));
 	if (!d->esc[a])
-		return -tok_cmp(d, b, d->buf + d->tok[a].start, (size_t)(d->tok[a].end - d->tok[a].start));
+		return -tok_cmp(d, b, d->buf + d->tok[a].start,
+				(size_t)(d->tok[a].end - d->tok[a].start));
 	wj_dec p, q;
 	int c, e;
 	dinit(&p, d, a);
@@ -449,7 +447,7 @@ static int key_cmp(const wj_key *a, const wj_key *b)
 {
 	if (a->pre != b->pre)
 		return a->pre < b->pre ? -1 : 1;
-	return bytes_cmp(a->p, a->n, b->p, b->n);
+	return wcsp_key_cmp(a->p, a->n, b->p, b->n);
 }
 
 static unsigned long long prefix(const char *p, unsigned n)
@@ -468,7 +466,8 @@ static wj_key *merge_sort(wj_key *k, wj_key *t, int n)
 			int m = n - lo > w ? lo + w : n, hi = n - lo > 2 * w ? lo + 2 * w : n;
 			int i = lo, j = m, o = lo;
 			while (o < hi)
-				t[o++] = j >= hi || (i < m && key_cmp(&k[i], &k[j]) <= 0) ? k[i++] : k[j++];
+				t[o++] = j >= hi || (i < m && key_cmp(&k[i], &k[j]) <= 0) ? k[i++]
+											  : k[j++];
 		}
 		wj_key *s = k;
 		k = t;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "utf8.h"
 
 #define FIELD_MAX 128            /* input bytes kept of one untrusted field */
 #define MSG_MAX 1024             /* input bytes kept of one message */
@@ -28,6 +29,8 @@ static char outbuf[OUTBUF_SIZE];
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 static const char *const format_names[] = { "text", "json" };
+_Static_assert(NELEM(level_names) == LOGL_DEBUG + 1, "one name per enum log_level");
+_Static_assert(NELEM(format_names) == LOGF_JSON + 1, "one name per enum log_format");
 
 enum { ESC_WORD, ESC_PROSE, ESC_JSON };
 
@@ -36,8 +39,7 @@ typedef struct line {
 	size_t n;
 } line;
 
-static int
-lookup(const char *const *names, int n, const char *s)
+static int lookup(const char *const *names, int n, const char *s)
 {
 	int i;
 
@@ -47,34 +49,29 @@ lookup(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-int
-log_parse_level(const char *s)
+int log_parse_level(const char *s)
 {
 	return lookup(level_names, NELEM(level_names), s);
 }
 
-int
-log_parse_format(const char *s)
+int log_parse_format(const char *s)
 {
 	return lookup(format_names, NELEM(format_names), s);
 }
 
-void
-log_init(int level, int format)
+void log_init(int level, int format)
 {
 	log_level = level;
 	log_format = format;
 	setvbuf(stdout, outbuf, level >= LOGL_DEBUG ? _IOLBF : _IOFBF, sizeof outbuf);
 }
 
-void
-log_flush(void)
+void log_flush(void)
 {
 	fflush(stdout);
 }
 
-static void
-put(line *l, const char *s, size_t n)
+static void put(line *l, const char *s, size_t n)
 {
 	if (n > sizeof l->b - 1 - l->n)
 		n = sizeof l->b - 1 - l->n;
@@ -82,42 +79,14 @@ put(line *l, const char *s, size_t n)
 	l->n += n;
 }
 
-static void
-puts0(line *l, const char *s)
+static void puts0(line *l, const char *s)
 {
 	put(l, s, strlen(s));
 }
 
-/* Length (2..4) of the valid UTF-8 sequence at s, which starts with a byte >= 0x80, or 0. */
-static size_t
-u8len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xbf;
-	size_t k, i;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < k; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return k;
-}
-
-/* Whether ASCII byte c is written as is: WORD (a text value) escapes space, quote and
- * backslash too; PROSE (a text message) only control bytes; JSON quote and backslash. */
-static int
-plain(unsigned c, int mode)
+/* Whether ASCII byte c is written as is in text: WORD (a value) escapes space, quote and
+ * backslash too; PROSE (a message) only control bytes. */
+static int plain(unsigned c, int mode)
 {
 	if (c < 0x20 || c == 0x7f)
 		return 0;
@@ -128,44 +97,37 @@ plain(unsigned c, int mode)
 	return 1;
 }
 
-/* Append s[0..n) escaped (json: without the quotes). */
-static void
-esc(line *l, const char *s, size_t n, int mode)
+/* Append s[0..n) escaped: JSON string content (the input is cut so that its worst case,
+ * six bytes each, fits), or text with \xHH for what is not written as is. */
+static void esc(line *l, const char *s, size_t n, int mode)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	char e[6];
+	char e[4];
 	size_t i, k;
 
+	if (mode == ESC_JSON) {
+		if (6 * n <= sizeof l->b - 1 - l->n)
+			l->n += utf8_json_escape(l->b + l->n, s, n);
+		return;
+	}
 	for (i = 0; i < n; i += k) {
 		for (k = 0; i + k < n && u[i + k] < 0x80 && plain(u[i + k], mode); k++)
 			;
 		if (k == 0 && u[i] >= 0x80)
-			k = u8len(u + i, n - i);
+			k = utf8_seq(u + i, n - i);
 		if (k > 0) {
 			put(l, s + i, k);
 			continue;
 		}
 		k = 1;
-		if (mode != ESC_JSON) {
-			e[0] = '\\', e[1] = 'x', e[2] = hex[u[i] >> 4], e[3] = hex[u[i] & 15];
-			put(l, e, 4);
-		} else if (u[i] == '"' || u[i] == '\\') {
-			e[0] = '\\', e[1] = (char)u[i];
-			put(l, e, 2);
-		} else if (u[i] >= 0x80) {
-			puts0(l, "\\ufffd");
-		} else {
-			e[0] = '\\', e[1] = 'u', e[2] = '0', e[3] = '0';
-			e[4] = hex[u[i] >> 4], e[5] = hex[u[i] & 15];
-			put(l, e, 6);
-		}
+		e[0] = '\\', e[1] = 'x', e[2] = hex[u[i] >> 4], e[3] = hex[u[i] & 15];
+		put(l, e, 4);
 	}
 }
 
 /* A field: text `key=value` ("-" when empty or absent), json `"key":"value"` or null. */
-static void
-field(line *l, const char *key, const char *s, size_t n, int first)
+static void field(line *l, const char *key, const char *s, size_t n, int first)
 {
 	if (log_format == LOGF_JSON) {
 		puts0(l, first ? "{\"" : ",\"");
@@ -190,8 +152,7 @@ field(line *l, const char *key, const char *s, size_t n, int first)
 }
 
 /* A numeric field, formatted by hand: printf costs a tenth of the whole request here. */
-static void
-number(line *l, const char *key, unsigned long long v)
+static void number(line *l, const char *key, unsigned long long v)
 {
 	char t[24];
 	size_t i = sizeof t;
@@ -206,8 +167,7 @@ number(line *l, const char *key, unsigned long long v)
 }
 
 /* Dotted quad into out (16 bytes), without inet_ntop's sprintf. */
-static const char *
-ipv4(char *out, const unsigned char *a)
+static const char *ipv4(char *out, const unsigned char *a)
 {
 	char *p = out;
 	int i;
@@ -223,8 +183,7 @@ ipv4(char *out, const unsigned char *a)
 	return out;
 }
 
-void
-log_access(const log_rec *r)
+void log_access(const log_rec *r)
 {
 	const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)r->from;
 	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)r->from;
@@ -252,8 +211,7 @@ log_access(const log_rec *r)
 	fwrite(l.b, 1, l.n, stdout);
 }
 
-void
-log_msg(int level, const char *fmt, ...)
+void log_msg(int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -262,8 +220,7 @@ log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-log_vmsg(int level, const char *fmt, va_list ap)
+void log_vmsg(int level, const char *fmt, va_list ap)
 {
 	char m[MSG_MAX];
 	size_t n;

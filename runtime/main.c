@@ -48,8 +48,7 @@ static const struct option options[] = {
 
 static const char *prog = "wcsp";
 
-static void
-usage(void)
+static void usage(void)
 {
 	printf("usage: %s [--listen ADDR:PORT] [--threads N] [--max-body BYTES]\n"
 	    "          [--timeout SECONDS] [--request-timeout SECONDS] [--max-conns N]\n"
@@ -101,8 +100,8 @@ bad_usage(const char *fmt, ...)
 }
 
 /* A decimal number in lo..hi, digits only. */
-static int
-number(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *v)
+static int number(const char *s, unsigned long long lo, unsigned long long hi,
+		  unsigned long long *v)
 {
 	unsigned long long x = 0;
 	size_t i;
@@ -121,8 +120,7 @@ number(const char *s, unsigned long long lo, unsigned long long hi, unsigned lon
 }
 
 /* Read all of stdin into a malloc'd buffer. */
-static char *
-slurp(size_t *len)
+static char *slurp(size_t *len)
 {
 	size_t cap = READ_CHUNK, n = 0, k;
 	char *buf = malloc(cap), *p;
@@ -144,8 +142,7 @@ slurp(size_t *len)
 	return NULL;
 }
 
-static int
-eval(const char *method, const char *app)
+static int eval(const char *method, const char *app)
 {
 	wcsp_reply rep;
 	wcsp_ctx ctx;
@@ -162,7 +159,7 @@ eval(const char *method, const char *app)
 		ctx.force_app_len = strlen(app);
 	}
 	wcsp_decide(&wcsp_compiled_policy, &ctx, method, strlen(method), body, len, &rep);
-	printf("%d %s %s\n", rep.status, met_decision_names[rep.decision],
+	printf("%d %s %s\n", rep.status, wcsp_decision_names[rep.decision],
 	    rep.rule != NULL ? rep.rule : "-");
 	fwrite(rep.body, 1, rep.len, stdout);
 	putchar('\n');
@@ -173,8 +170,7 @@ eval(const char *method, const char *app)
 }
 
 /* Load the signature key when the policy wants one (or a file is given), then serve. */
-static int
-serve(srv_opts *o, const char *secret_file)
+static int serve(srv_opts *o, const char *secret_file)
 {
 	const wcsp_policy *p = &wcsp_compiled_policy;
 	char err[512], *key = NULL;
@@ -199,8 +195,7 @@ serve(srv_opts *o, const char *secret_file)
 	return status;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT,
 	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, NULL, 0 };

@@ -24,7 +24,10 @@
  *    MHD closes its socket (NOTIFY_CLOSED comes first): the reaper never shuts down a
  *    socket number that has been reused.
  *  - *rc is NULL before first_call() (or &nul_path when the raw URL holds %00), and
- *    non-NULL after it: a struct req, or one of the markers info_req and refused_req.
+ *    non-NULL after it: a struct req, or one of the markers info_req, refused_req and
+ *    deferred_req. A reply queued on the first call makes libmicrohttpd close the
+ *    connection, so a refusal that leaves the framing intact (404, 405) waits for the last
+ *    call (deferred_req, details in the struct conn): WCS's kept-alive connection stays.
  *    inflight counts the requests whose first_call() has run and whose completed() has not.
  *  - nconns counts open connections. A stop signal sets draining (every reply from then on
  *    closes its connection), closes the listening socket and waits for both to reach 0,
@@ -63,6 +66,7 @@
 #include "transport.h"
 
 #define BODY_MIN 4096              /* first allocation of a body */
+#define CANNED_MAX 400             /* bytes of a canned reply */
 #define DRAIN_STEP_MS 10
 #define JSON "application/json"
 #define PROMETHEUS "text/plain; version=0.0.4"
@@ -90,6 +94,12 @@ struct conn {
 	unsigned long long deadline;
 	MHD_socket fd;
 	int outsider;              /* outside `accept from`: holds an outsider slot */
+	/* a request refused once its body is drained (the connection stays open) */
+	enum canned refusal;
+	enum met_reason why;
+	int status;
+	unsigned long long t0;
+	size_t drained;
 };
 
 struct tctx {
@@ -102,6 +112,7 @@ static const char *secret;         /* HMAC key: set when the policy requires sig
 static size_t secret_len;
 static struct req info_req;        /* *rc of a GET/HEAD /healthz or /metrics: no state */
 static struct req refused_req;     /* *rc of a request answered by its first call */
+static struct req deferred_req;    /* *rc of a request refused once its body is drained */
 static struct req nul_path;        /* *rc before the first call: the raw URL holds %00 */
 static size_t max_body;
 static atomic_int inflight;
@@ -109,7 +120,6 @@ static atomic_int nconns;          /* open connections (MHD_OPTION_NOTIFY_CONNEC
 static atomic_int outsiders;       /* open connections from outside `accept from` */
 static atomic_int draining;        /* a stop signal came: every reply closes its connection */
 static struct MHD_Response *canned[NCANNED], *canned_close[NCANNED];
-static char too_large_body[96];
 static struct tctx *ctxs;
 static pthread_mutex_t ctxs_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local struct tctx *my_ctx;
@@ -234,7 +244,7 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
 }
 
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-    enum MHD_ConnectionNotificationCode code)
+			      enum MHD_ConnectionNotificationCode code)
 {
 	struct conn *k = *socket_context;
 
@@ -245,11 +255,12 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 		fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if ((k = calloc(1, sizeof *k)) == NULL || fd == NULL)
-			return;         /* no deadline for this one: MHD's idle timeout still holds */
+			return; /* no deadline for this one: MHD's idle timeout still holds */
 		*socket_context = k;
 		k->list = -1;
 		k->fd = fd->connect_fd;
-		k->outsider = pol->naccept > 0 && (addr == NULL || !tr_accept(pol, addr->client_addr));
+		k->outsider =
+			pol->naccept > 0 && (addr == NULL || !tr_accept(pol, addr->client_addr));
 		if (k->outsider)
 			atomic_fetch_add(&outsiders, 1);
 		dl_enter(k, L_NEW);
@@ -317,35 +328,47 @@ static void free_ctxs(void)
 
 static int make_canned(void)
 {
-#define ERR(e, r) "{\"error\":\"" e "\",\"reason\":\"" r "\"}"
-	static const struct { const char *body, *allow; } spec[NCANNED] = {
-		[C_HEALTH] = { "{\"status\":\"ok\"}", NULL },
-		[C_NOT_FOUND] = { ERR("not found", "no hook method in the path"), NULL },
-		[C_NUL_PATH] = { ERR("not found", "NUL byte in the path"), NULL },
-		[C_HOOK_METHOD] = { ERR("method not allowed", "hooks are called with POST"), "POST" },
-		[C_INFO_METHOD] = { ERR("method not allowed", "use GET or HEAD"), "GET, HEAD" },
-		[C_TOO_LARGE] = { too_large_body, NULL },
-		[C_NOT_ACCEPTED] = { ERR("forbidden", "caller not accepted"), NULL },
-		[C_NO_SIGNATURE] = { ERR("forbidden", "missing signature"), NULL },
-		[C_BAD_SIGNATURE] = { ERR("forbidden", "bad signature"), NULL },
-		[C_HEADER_NAME] = { ERR("bad request", "malformed header name"), NULL },
-		[C_TWO_LENGTHS] = { ERR("bad request", "more than one Content-Length"), NULL },
-		[C_LENGTH_AND_CHUNKED] = { ERR("bad request",
-		    "both Content-Length and Transfer-Encoding"), NULL },
-		[C_TRANSFER_ENCODING] = { ERR("bad request", "unsupported Transfer-Encoding"), NULL },
+	/* the error envelope of every refusal (decide.c's wcsp_error_body); error NULL: a body
+	 * of its own */
+	static const struct {
+		const char *error, *reason, *allow;
+	} spec[NCANNED] = {
+		[C_HEALTH] = { NULL, "{\"status\":\"ok\"}", NULL },
+		[C_NOT_FOUND] = { "not found", "no hook method in the path", NULL },
+		[C_NUL_PATH] = { "not found", "NUL byte in the path", NULL },
+		[C_HOOK_METHOD] = { "method not allowed", "hooks are called with POST", "POST" },
+		[C_INFO_METHOD] = { "method not allowed", "use GET or HEAD", "GET, HEAD" },
+		[C_TOO_LARGE] = { "payload too large", NULL, NULL }, /* reason: max_body */
+		[C_NOT_ACCEPTED] = { "forbidden", "caller not accepted", NULL },
+		[C_NO_SIGNATURE] = { "forbidden", "missing signature", NULL },
+		[C_BAD_SIGNATURE] = { "forbidden", "bad signature", NULL },
+		[C_HEADER_NAME] = { "bad request", "malformed header name", NULL },
+		[C_TWO_LENGTHS] = { "bad request", "more than one Content-Length", NULL },
+		[C_LENGTH_AND_CHUNKED] = { "bad request",
+					   "both Content-Length and Transfer-Encoding", NULL },
+		[C_TRANSFER_ENCODING] = { "bad request", "unsupported Transfer-Encoding", NULL },
 	};
-#undef ERR
-	snprintf(too_large_body, sizeof too_large_body,
-	    "{\"error\":\"payload too large\",\"reason\":\"body over %zu bytes\"}", max_body);
+	static char bodies[NCANNED][CANNED_MAX];
+	char too_large[64];
+	snprintf(too_large, sizeof too_large, "body over %zu bytes", max_body);
+	for (int k = 0; k < NCANNED; k++) {
+		const char *reason = k == C_TOO_LARGE ? too_large : spec[k].reason;
+		if (!spec[k].error)
+			snprintf(bodies[k], sizeof bodies[k], "%s", reason);
+		else if (!wcsp_error_body(bodies[k], sizeof bodies[k], spec[k].error, reason,
+					  strlen(reason)))
+			return -1;
+	}
 	for (int i = 0; i < 2 * NCANNED; i++) {
 		int k = i % NCANNED, close_it = i >= NCANNED;
-		struct MHD_Response *rs = MHD_create_response_from_buffer(strlen(spec[k].body),
-		    (void *)spec[k].body, MHD_RESPMEM_PERSISTENT);
+		struct MHD_Response *rs = MHD_create_response_from_buffer(strlen(bodies[k]),
+		    bodies[k], MHD_RESPMEM_PERSISTENT);
 		if (((close_it ? canned_close : canned)[k] = rs) == NULL ||
 		    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
-		    (spec[k].allow != NULL &&
-		    MHD_add_response_header(rs, MHD_HTTP_HEADER_ALLOW, spec[k].allow) != MHD_YES) ||
-		    (close_it && MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES))
+		    (spec[k].allow != NULL && MHD_add_response_header(rs, MHD_HTTP_HEADER_ALLOW,
+								      spec[k].allow) != MHD_YES) ||
+		    (close_it &&
+		     MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES))
 			return -1;
 	}
 	return 0;
@@ -364,7 +387,7 @@ static void free_canned(void)
 
 /* Queue rs, then account for the request: latency histogram and access log. */
 static enum MHD_Result respond(struct MHD_Connection *c, struct MHD_Response *rs, log_rec *l,
-    unsigned long long t0)
+			       unsigned long long t0)
 {
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned)l->status, rs);
 
@@ -379,10 +402,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct MHD_Response *rs
 	return ok;
 }
 
+static int content_length(struct MHD_Connection *c, size_t max, size_t *n);
+
 /* Answer on the first call with a canned reply. close_it: the connection ends after it
  * (its framing cannot be trusted, or it is an outsider's). */
 static enum MHD_Result refuse(struct MHD_Connection *c, void **rc, unsigned long long t0,
-    const char *seg, size_t slen, enum met_reason why, int status, enum canned k, int close_it)
+			      const char *seg, size_t slen, enum met_reason why, int status,
+			      enum canned k, int close_it)
 {
 	log_rec l = { .app = "", .method = seg, .mlen = slen,
 	    .decision = met_reason_names[why], .status = status };
@@ -391,6 +417,25 @@ static enum MHD_Result refuse(struct MHD_Connection *c, void **rc, unsigned long
 		*rc = &refused_req;     /* a struct req stays: completed() frees it */
 	met_reject(why);
 	return respond(c, close_it || atomic_load(&draining) ? canned_close[k] : canned[k], &l, t0);
+}
+
+/* Refuse once the body is drained (and dropped), so that the connection is kept. */
+static enum MHD_Result refuse_later(struct MHD_Connection *c, void **rc, unsigned long long t0,
+				    const char *seg, size_t slen, enum met_reason why, int status,
+				    enum canned k)
+{
+	struct conn *x = conn_of(c);
+	size_t n;
+
+	if (x == NULL || (content_length(c, max_body, &n) && n > max_body))
+		return refuse(c, rc, t0, seg, slen, why, status, k, 0);
+	x->refusal = k;
+	x->why = why;
+	x->status = status;
+	x->t0 = t0;
+	x->drained = 0;
+	*rc = &deferred_req;
+	return MHD_YES;
 }
 
 /* The hook method: the last segment of the URL path (MHD has cut the query off). */
@@ -408,7 +453,8 @@ static int is_ident(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		int c = s[i] | 0x20;
-		if (!(c >= 'a' && c <= 'z') && s[i] != '_' && !(i > 0 && s[i] >= '0' && s[i] <= '9'))
+		if (!(c >= 'a' && c <= 'z') && s[i] != '_' &&
+		    !(i > 0 && s[i] >= '0' && s[i] <= '9'))
 			return 0;
 	}
 	return n > 0;
@@ -427,7 +473,7 @@ static int is_tchar(unsigned char c)
 }
 
 static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+				    const char *value)
 {
 	struct framing *f = cls;
 
@@ -514,7 +560,7 @@ static enum MHD_Result serve_info(struct MHD_Connection *c, const char *url)
 /* The first call: headers only. Admit, check framing, route, refuse what can be refused
  * now, else start a body. */
 static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, const char *method,
-    void **rc)
+				  void **rc)
 {
 	unsigned long long t0 = now_us();
 	struct conn *k = conn_of(c);
@@ -529,20 +575,22 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	if ((bad = framing_error(c)) != NCANNED)
 		return refuse(c, rc, t0, seg, slen, MET_FRAMING, MHD_HTTP_BAD_REQUEST, bad, 1);
 	if (*rc == &nul_path)
-		return refuse(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND, C_NUL_PATH, 0);
+		return refuse_later(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND,
+		    C_NUL_PATH);
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-			return refuse(c, rc, t0, seg, slen, MET_BAD_METHOD,
-			    MHD_HTTP_METHOD_NOT_ALLOWED, C_INFO_METHOD, 0);
+			return refuse_later(c, rc, t0, seg, slen, MET_BAD_METHOD,
+			    MHD_HTTP_METHOD_NOT_ALLOWED, C_INFO_METHOD);
 		*rc = &info_req;
 		return MHD_YES;
 	}
 	if (!is_ident(seg, slen))
-		return refuse(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND, C_NOT_FOUND, 0);
+		return refuse_later(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND,
+		    C_NOT_FOUND);
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-		return refuse(c, rc, t0, seg, slen, MET_BAD_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    C_HOOK_METHOD, 0);
+		return refuse_later(c, rc, t0, seg, slen, MET_BAD_METHOD,
+		    MHD_HTTP_METHOD_NOT_ALLOWED, C_HOOK_METHOD);
 	if (content_length(c, max_body, &n) && n > max_body)
 		return refuse(c, rc, t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
 		    C_TOO_LARGE, 0);
@@ -606,7 +654,7 @@ static struct MHD_Response *reply_response(struct req *r, wcsp_reply *rep)
 
 /* The last call: the whole body is in. */
 static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct req *r,
-    const char *url)
+				  const char *url)
 {
 	struct MHD_Response *rs;
 	enum MHD_Result ok;
@@ -630,16 +678,17 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 		return MHD_NO;
 	wcsp_decide(pol, x, seg, slen, r->body != NULL ? r->body : "", r->len, &rep);
 	rs = reply_response(r, &rep);
-	if (rs == NULL || MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
+	if (rs == NULL ||
+	    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
 	    (atomic_load(&draining) &&
-	    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES))
+	     MHD_add_response_header(rs, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES))
 		ok = MHD_NO;
 	else {
-		if (rep.decision == WCSP_D_BAD)
-			met_reject(MET_BAD_JSON);
-		met_request(&rep);
+		if (rep.decision == WCSP_D_BAD || rep.decision == WCSP_D_ERROR)
+			met_reject(rep.decision == WCSP_D_BAD ? MET_BAD_JSON : MET_INTERNAL);
+		met_request(&rep, seg, slen);
 		log_rec l = { .app = rep.app, .alen = rep.app_len, .method = seg, .mlen = slen,
-		    .decision = met_decision_names[rep.decision], .status = rep.status,
+		    .decision = wcsp_decision_names[rep.decision], .status = rep.status,
 		    .rule = rep.rule };
 		ok = respond(c, rs, &l, r->t0);
 	}
@@ -650,13 +699,25 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-    const char *method, const char *version, const char *data, size_t *size, void **rc)
+			      const char *method, const char *version, const char *data,
+			      size_t *size, void **rc)
 {
 	(void)cls;
 	(void)version;
 	if (*rc == NULL || *rc == &nul_path)
 		return first_call(c, url, method, rc);
 	if (*rc == &refused_req) {      /* answered already; the rest of the body is drained */
+		*size = 0;
+		return MHD_YES;
+	}
+	if (*rc == &deferred_req) {     /* drop the body (up to --max-body), then refuse */
+		struct conn *x = conn_of(c);
+		size_t slen;
+		const char *seg = last_segment(url, &slen);
+		if (*size == 0)
+			return refuse(c, rc, x->t0, seg, slen, x->why, x->status, x->refusal, 0);
+		if ((x->drained += *size) > max_body)
+			return MHD_NO;
 		*size = 0;
 		return MHD_YES;
 	}
@@ -668,7 +729,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **rc,
-    enum MHD_RequestTerminationCode toe)
+		      enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *rc;
 	struct conn *k;
@@ -676,7 +737,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **rc,
 	(void)cls;
 	if (r == NULL || r == &nul_path)
 		return;                 /* MHD answered it (400, 431...) before any first call */
-	if (r != &info_req && r != &refused_req) {
+	if (r != &info_req && r != &refused_req && r != &deferred_req) {
 		free(r->body);
 		free(r);
 	}

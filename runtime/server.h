@@ -19,17 +19,19 @@
 #define SRV_MAX_BODY 1048576          /* bytes */
 #define SRV_MAX_BODY_LIMIT (1024u * 1048576u)
 #define SRV_TIMEOUT 10                /* seconds an idle connection is kept */
-#define SRV_REQUEST_TIMEOUT 10        /* seconds a request may take to arrive whole, from the
-                                         connection's start or the previous reply's end plus
-                                         the idle timeout */
+/* seconds a request may take to arrive whole, from the connection's start or the previous
+ * reply's end plus the idle timeout */
+#define SRV_REQUEST_TIMEOUT 10
 #define SRV_MAX_CONNS 1024            /* WCS keeps a pool of keep-alive connections: dozens */
-#define SRV_MAX_CONNS_PER_IP 256      /* WCS calls from one address; a runaway client cannot
-                                         take every slot */
+/* WCS calls from one address; a runaway client cannot take every slot */
+#define SRV_MAX_CONNS_PER_IP 256
 #define SRV_MAX_CONNS_LIMIT 65536
-#define SRV_OUTSIDER_CONNS 8          /* connections from outside `accept from` held at once
-                                         (each answered 403); more are closed unread */
-#define SRV_CONN_MEMORY 32768         /* headers + read buffer; MHD clears it per request, so
-                                         bigger costs throughput (64 KiB: about 1/3 less) */
+/* connections from outside `accept from` held at once (each answered 403); more are closed
+ * unread */
+#define SRV_OUTSIDER_CONNS 8
+/* headers + read buffer; MHD clears it per request, so bigger costs throughput (64 KiB:
+ * about 1/3 less) */
+#define SRV_CONN_MEMORY 32768
 #define SRV_CONN_MEMORY_MIN 8192
 #define SRV_CONN_MEMORY_MAX (1024 * 1024)
 #define SRV_DRAIN_MS 5000             /* how long shutdown waits for in-flight requests */

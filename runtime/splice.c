@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "splice.h"
+#include "utf8.h"
 
 void sp_init(sp_state *s) { memset(s, 0, sizeof *s); }
 
@@ -46,7 +47,8 @@ static int put(sp_state *s, const char *t, size_t n)
 		s->text = q;
 		s->captext = c;
 	}
-	memcpy(s->text + s->ntext, t, n);
+	if (t)
+		memcpy(s->text + s->ntext, t, n);
 	s->ntext += n;
 	return 0;
 }
@@ -54,19 +56,10 @@ static int put(sp_state *s, const char *t, size_t n)
 /* str[0..n) as JSON string content (no quotes), appended to the text buffer. */
 static int sp_text_json(sp_state *s, const char *str, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)str[i];
-		char e[6] = { '\\', (char)c };
-		size_t k = 2;
-		if (c == '\n') e[1] = 'n';
-		else if (c == '\r') e[1] = 'r';
-		else if (c == '\t') e[1] = 't';
-		else if (c < 0x20) { e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15]; k = 6; }
-		else if (c != '"' && c != '\\') { e[0] = (char)c; k = 1; }
-		if (put(s, e, k))
-			return -1;
-	}
+	if (put(s, NULL, 6 * n))        /* room for the worst case */
+		return -1;
+	s->ntext -= 6 * n;
+	s->ntext += utf8_json_escape(s->text + s->ntext, str, n);
 	return 0;
 }
 
@@ -165,7 +158,8 @@ static int visit(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj,
 	return ser_value(s, e, c) || piece(s, a, b, off);
 }
 
-static int insert_missing(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj, int *first)
+static int insert_missing(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj,
+			  int *first)
 {
 	if (c < 0)
 		return 0;
@@ -185,7 +179,8 @@ static int walk(sp_state *s, const wj_doc *d, const sp_edit *e, int nd, int obj)
 		return 0;
 	size_t off = s->ntext, close = (size_t)d->tok[obj].end - 1;
 	int first = d->tok[obj].size == 0;
-	return insert_missing(s, d, e, s->node[nd].child, obj, &first) || piece(s, close, close, off);
+	return insert_missing(s, d, e, s->node[nd].child, obj, &first) ||
+	       piece(s, close, close, off);
 }
 
 static int by_position(const void *a, const void *b)

@@ -77,8 +77,11 @@ int tr_load_secret(const char *file, char **key, size_t *keylen, char *err, size
 		if (!env || !*env)
 			return 1;
 		*keylen = strlen(env);
-		*key = strdup(env);
-		return *key ? 0 : -1;
+		if (!(*key = strdup(env))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
 	}
 	int fd = open(file, O_RDONLY | O_NOCTTY);
 	struct stat st;
@@ -117,7 +120,9 @@ int tr_load_secret(const char *file, char **key, size_t *keylen, char *err, size
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1;
+	return c >= '0' && c <= '9'                 ? c - '0'
+	       : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
+						    : -1;
 }
 
 enum tr_sig tr_signature(const char *key, size_t keylen, const char *header,

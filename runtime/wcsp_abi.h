@@ -6,6 +6,8 @@
  * (runtime/decide.c) only ever reads these tables; it never sees the AST.
  *
  * All indexes are uint32_t into the arrays of the same policy. WCSP_NONE marks "no entry".
+ * The two long index arrays (chain_items, set_offsets) are stored in the narrowest unsigned
+ * type that holds their largest entry (wcsp_ixs); read them with wcsp_ix().
  * Strings are (pointer, length) pairs: policy strings are decoded JSON and may hold NUL.
  *
  * Layout, from the request inwards:
@@ -22,8 +24,8 @@
  *   paths[]     field paths: arrays of decoded key segments.
  *   values[]    constants and field references used by predicates and overrides.
  *   sets[]      sorted canonical keys (see wcsp_set) for O(log n) membership; the keys'
- *               bytes live in one char pool, addressed by offsets, so a 100,000-entry set
- *               costs no pointer (and no load-time relocation) per entry.
+ *               bytes live in one char pool, addressed by set_offsets, so a 100,000-entry
+ *               set costs no pointer (and no load-time relocation) per entry.
  *   app.rcc     the JSON text of the restClientConfig the connect reply of that app carries
  *               (empty: the app covers no method besides connect; connect is a pure echo).
  */
@@ -32,13 +34,30 @@
 
 #include <stdint.h>
 
-#define WCSP_ABI_VERSION 2u
+#include <stddef.h>
+
+#define WCSP_ABI_VERSION 3u
 #define WCSP_NONE 0xffffffffu
 
 typedef struct wcsp_str {
 	const char *s;
 	uint32_t n;
 } wcsp_str;
+
+/* An array of indexes, each `width` bytes (1, 2 or 4), in the machine's byte order. */
+typedef struct wcsp_ixs {
+	const void *v;
+	uint8_t width;
+} wcsp_ixs;
+
+static inline uint32_t wcsp_ix(wcsp_ixs a, uint32_t i)
+{
+	if (a.width == 1)
+		return ((const uint8_t *)a.v)[i];
+	if (a.width == 2)
+		return ((const uint16_t *)a.v)[i];
+	return ((const uint32_t *)a.v)[i];
+}
 
 /* A field path: nseg decoded key segments, `custom."user-id"` -> {"custom", "user-id"}. */
 typedef struct wcsp_path {
@@ -92,15 +111,27 @@ typedef struct wcsp_cond {
 } wcsp_cond;
 
 /*
- * A set: n canonical keys sorted by (memcmp over the shorter length, then length). Key i
- * is set_pool[off[i] .. off[i + 1]): off has n + 1 entries.
- * Canonical key of a JSON value: 's' + decoded string bytes; 'n' + "%.17g" of the number
- * (-0 written as 0); "t", "f", "z" for true, false, null.
+ * A set: n canonical keys sorted by wcsp_key_cmp(). Key i is set_pool[o(i) .. o(i + 1))
+ * with o(i) = wcsp_ix(set_offsets, first + i): each set has n + 1 offsets.
+ * Canonical key of a JSON value: 's' + decoded string bytes; wcsp_number_key() of a number;
+ * "t", "f", "z" for true, false, null.
  */
 typedef struct wcsp_set {
-	const uint32_t *off;
+	uint32_t first;
 	uint32_t n;
 } wcsp_set;
+
+/* Key order: bytes (memcmp) over the shorter length, then the shorter first. */
+int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+/* Binary search for k in n strings sorted by wcsp_key_cmp, the first at v and each stride
+ * bytes after the one before (the names of a table's rows); its index, or WCSP_NONE. */
+uint32_t wcsp_str_search(const wcsp_str *v, uint32_t n, size_t stride, const char *k, size_t kn);
+
+/* The canonical key of a number: 'n' and "%.17g" of it (-0 as 0). out has room for
+ * WCSP_NUMBER_KEY bytes; returns the length. */
+#define WCSP_NUMBER_KEY 32
+size_t wcsp_number_key(double v, char *out);
 
 enum wcsp_rule_kind { WCSP_R_ALLOW, WCSP_R_DENY };
 
@@ -159,13 +190,14 @@ typedef struct wcsp_policy {
 	uint32_t nrules;
 	const wcsp_override *overrides;
 	uint32_t noverrides;
-	const uint32_t *chain_items;
+	wcsp_ixs chain_items;
 	const wcsp_cond *conds;
 	const wcsp_path *paths;
 	const wcsp_value *values;
 	const wcsp_tpart *tparts;
 	const wcsp_set *sets;
 	uint32_t nsets;
+	wcsp_ixs set_offsets;
 	const char *set_pool;         /* the bytes of every set's keys */
 
 	uint8_t require_signature;

@@ -22,20 +22,9 @@ TARGETS="fuzz_compiler fuzz_request"
 FZ=$B/fuzz
 ART=$FZ/artifacts
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM HUP
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-info() { echo "INFO $1"; }
-peek() { head -c "${2:-300}" "$1" | tr -c '[:print:]\n' '.' | tr '\n' '|'; }
+. tests/lib.sh
+pids=()         # the fuzzers running at once (the servers are lib.sh's)
+trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; lib_cleanup' EXIT
 
 # ------------------------------------------------------------------ fuzzing
 
@@ -195,34 +184,20 @@ vg_verdict() {   # vg_verdict LOG -> prints "0 errors, 0 leaks" style text; 0 if
 # what valgrind complained about first (for FAIL lines)
 vg_first() { grep -m1 -E '^==[0-9]+== (Invalid|Conditional|Syscall|Mismatched|[0-9,]+ (\(|bytes).*(definitely|indirectly))' "$1" | cut -c1-200; }
 
-VPORT=
-start_vg_server() {   # start_vg_server ID BINARY [FLAGS...]: under valgrind on 127.0.0.1:0
-	local id=$1 bin=$2 i
+# start_vg_server ID BINARY [FLAGS...]: under valgrind (its log: $tmp/vg-ID.log), which
+# starts slowly: up to 60 s for the listening line, 30 s to stop
+start_vg_server() {
+	local id=$1 bin=$2 rc
 	shift 2
-	$VG --log-file="$tmp/vg-$id.log" "$bin" --listen 127.0.0.1:0 --log-level warn "$@" \
-		>"$tmp/srv-$id.out" 2>"$tmp/srv-$id.err" &
-	eval "VPID_$id=$!"
-	pids+=($!)
-	for ((i = 0; i < 600; i++)); do   # valgrind starts slowly: up to 60 s
-		VPORT=$(sed -n 's/^wcsp: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/srv-$id.err")
-		[ -n "$VPORT" ] && return 0
-		kill -0 "$(eval echo "\$VPID_$id")" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
+	# shellcheck disable=SC2206
+	SRV_WRAP=($VG --log-file="$tmp/vg-$id.log")
+	SRV_WAIT=60 start_server "$id" "$bin" --log-level warn "$@"
+	rc=$?
+	SRV_WRAP=()
+	return $rc
 }
 
-stop_vg_server() {   # stop_vg_server ID: SIGTERM, wait; the exit status of valgrind
-	local id=$1 pid i
-	pid=$(eval echo "\$VPID_$id")
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid"
-}
+stop_vg_server() { SRV_STOP=30 stop_server "$1"; }
 
 declare -A SEEN
 post() {   # post PORT METHOD-PATH BODY-FILE [CURL-ARGS...]: one request; prints the status
@@ -257,11 +232,11 @@ valgrind_server() {
 		return
 	fi
 	if ! start_vg_server req "$bin" --threads 2 --max-body 8192; then
-		fail "valgrind server starts" "$(peek "$tmp/srv-req.err") $(peek "$tmp/vg-req.log")"
+		fail "valgrind server starts" "$(peek "$tmp/srv-req/stderr") $(peek "$tmp/vg-req.log")"
 		return
 	fi
 	pass "valgrind server starts (tests/fuzz/request.wcsp, --threads 2, --max-body 8192)"
-	local port=$VPORT
+	local port=${PORT[req]}
 	mapfile -t methods < <(request_methods)
 	local nm=${#methods[@]}
 	# every request seed: allowed, denied, overridden, connect with restClientConfig, echo,
@@ -340,11 +315,11 @@ valgrind_transport() {   # require signature + accept from: the HMAC and caller 
 	fi
 	export WCSP_SECRET=hardening-secret
 	if ! start_vg_server tr "$bin"; then
-		fail "valgrind transport server starts" "$(peek "$tmp/srv-tr.err")"
+		fail "valgrind transport server starts" "$(peek "$tmp/srv-tr/stderr")"
 		unset WCSP_SECRET
 		return
 	fi
-	port=$VPORT
+	port=${PORT[tr]}
 	printf '%s' '{"appKey":"defaultApp","name":"s","custom":{"token":"t"}}' >"$tmp/t.json"
 	sig=$(openssl dgst -md5 -hmac "$WCSP_SECRET" <"$tmp/t.json" 2>/dev/null | sed 's/.*= *//')
 	[ "$(post "$port" /rest/publishStream "$tmp/t.json" -H "Authorization: WCS $sig")" = 200 ] || good=0
@@ -352,7 +327,7 @@ valgrind_transport() {   # require signature + accept from: the HMAC and caller 
 	[ "$(post "$port" /rest/publishStream "$tmp/t.json")" = 403 ] || good=0
 	[ "$(post "$port" /rest/publishStream "$tmp/t.json" -H 'Authorization: WCS 00000000000000000000000000000000')" = 403 ] || good=0
 	[ "$(post "$port" /rest/publishStream "$tmp/t.json" -H 'Authorization: Basic eDp5')" = 403 ] || good=0
-	if [ -z "$sig" ]; then info "openssl missing: signed requests not checked"; good=1; fi
+	if [ -z "$sig" ]; then echo "SKIP valgrind transport server signed requests: openssl is missing"; good=1; fi
 	[ "$good" -eq 1 ] && pass "valgrind transport server: signed 200, unsigned/bad 403" ||
 		fail "valgrind transport server" "signature statuses differ from 200,200,403,403,403"
 	stop_vg_server tr
@@ -382,13 +357,11 @@ vg_wcspc() {   # vg_wcspc NAME WANT-EXIT ARGS...: wcspc under valgrind
 
 valgrind_all() {
 	if ! command -v valgrind >/dev/null; then
-		info "valgrind skipped: valgrind is not installed (tools/deps.sh)"
-		echo "PASS valgrind skipped"
+		echo "SKIP valgrind: valgrind is not installed (tools/deps.sh)"
 		return
 	fi
 	if nm "$B/wcspc" 2>/dev/null | grep -q __asan_init; then
-		info "valgrind skipped: $B is a sanitizer build (valgrind cannot run ASan binaries)"
-		echo "PASS valgrind skipped in a sanitizer build"
+		echo "SKIP valgrind: $B is a sanitizer build (valgrind cannot run ASan binaries)"
 		return
 	fi
 	valgrind_server
@@ -415,7 +388,7 @@ all)
 	if have_libfuzzer; then
 		fuzz_build && smoke
 	else
-		info "fuzz skipped: no clang libFuzzer ($FUZZ_CC -fsanitize=fuzzer fails; tools/deps.sh: clang libclang-rt-dev)"
+		echo "SKIP fuzz: no clang libFuzzer ($FUZZ_CC -fsanitize=fuzzer fails; tools/deps.sh: clang libclang-rt-dev)"
 	fi
 	valgrind_all
 	;;

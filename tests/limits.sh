@@ -6,21 +6,16 @@
 set -u
 cd "$(dirname "$0")/.."
 W=${WCSPC:?}
-tmp=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+B=${B:-build}
+. tests/lib.sh
+fds=()
 
 "$W" build policies/token-publish.wcsp -o "$tmp/srv" 2>/dev/null || { echo "FAIL limits: build"; exit 0; }
 start() {   # start NAME ARGS...: sets port; runs $SRV (default: the token-publish server)
 	local n=$1; shift
-	"${SRV:-$tmp/srv}" --listen 127.0.0.1:0 "$@" >"$tmp/$n.log" 2>"$tmp/$n.err" &
-	pids+=($!)
-	for _ in $(seq 50); do
-		port=$(sed -n 's/^wcsp: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/$n.err")
-		[ -n "$port" ] && return 0
-		sleep 0.1
-	done
-	echo "FAIL limits: server $n did not start"; exit 0
+	start_server "$n" "${SRV:-$tmp/srv}" "$@" && return 0
+	fail "limits: server $n starts" "$(peek "$tmp/srv-$n/stderr")"
+	exit 0
 }
 
 # --- strict input: exactly one JSON object, else 400 with a reason
@@ -77,6 +72,22 @@ echo "INFO 40 KB header                   -> $got"
 got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{"name":"a","custom":{"token":"7c1f0e42d9a84b6b"}}' "http://127.0.0.1:$port/rest/publishStream")
 [ "$got" = 200 ] && echo "PASS still serving after bad input" || echo "FAIL still serving after bad input: $got"
 
+# --- refusals that leave the framing intact (404, 405) keep the connection: WCS's client
+# sends every hook on one kept-alive connection
+u=http://127.0.0.1:$port
+w='%{http_code}/%{num_connects} '
+got=$(curl -s -o /dev/null -w "$w" "$u/rest/publishStream" \
+	--next -s -o /dev/null -w "$w" -XPOST -d '{}' "$u/rest/someHook" \
+	--next -s -o /dev/null -w "$w" -XPUT -d '{"a":1}' "$u/rest/someHook" \
+	--next -s -o /dev/null -w "$w" -XDELETE "$u/rest/someHook" \
+	--next -s -o /dev/null -w "$w" -XPOST -d '{}' "$u/rest/not-a-hook" \
+	--next -s -o /dev/null -w "$w" -XPOST -d '{}' --path-as-is "$u/rest/x%00/y" \
+	--next -s -o /dev/null -w "$w" -XPOST "$u/healthz" \
+	--next -s -o /dev/null -w "$w" "$u/healthz")
+[ "$got" = "405/1 200/0 405/0 405/0 404/0 404/0 405/0 200/0 " ] &&
+	echo "PASS 404 and 405 keep the connection open (status/new connections: $got)" ||
+	echo "FAIL 404 and 405 keep the connection open: $got"
+
 # --- request framing: headers that make libmicrohttpd misjudge where a body ends get 400,
 # and the connection is closed, so the bytes after them are never read as a request
 raw() {   # raw NAME REQUEST-PRINTF-FORMAT WANT-REASON: one connection, every reply on it
@@ -113,7 +124,22 @@ got=$(curl -s --max-time 5 -w ' %{http_code}' -XPOST -d '{"name":"a"}' "http://1
 # --- a NUL in the appKey is logged escaped, not cut
 curl -s --max-time 5 -o /dev/null -XPOST -d '{"appKey":"ab\u0000cd"}' "http://127.0.0.1:$port/rest/someHook"
 sleep 1.3
-grep -q 'app=ab\\x00cd method=someHook' "$tmp/strict.log" && echo "PASS a NUL in appKey is logged as \\x00" || echo "FAIL a NUL in appKey: $(grep someHook "$tmp/strict.log" | tail -1)"
+grep -q 'app=ab\\x00cd method=someHook' "$tmp/srv-strict/stdout" && echo "PASS a NUL in appKey is logged as \\x00" || echo "FAIL a NUL in appKey: $(grep someHook "$tmp/srv-strict/stdout" | tail -1)"
+
+# --- a body buffer grows with the bytes that arrive, never from Content-Length alone: 40
+# connections announcing 1 MiB and sending one byte cost the server little
+rss() { awk '/VmData/ { print $2 }' "/proc/${PID[strict]}/status"; }
+r0=$(rss)
+for i in $(seq 40); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+	printf 'POST /a/publishStream HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n{' >&$fd
+	fds+=("$fd")
+done
+sleep 0.5
+r1=$(rss)
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+if [ $((r1 - r0)) -lt 8192 ]; then echo "PASS 40 announced 1 MiB bodies cost $((r1 - r0)) kB of data memory (buffers grow with the bytes)"
+else echo "FAIL 40 announced 1 MiB bodies cost $((r1 - r0)) kB of data memory"; fi
 
 # --- slow and idle clients, connection limits
 start slow --request-timeout 3 --timeout 2 --max-conns-per-ip 3
@@ -150,15 +176,15 @@ done
 if [ $rc -eq 2 ] && grep -q "^wcsp: cannot listen on 127.0.0.1:$port: Address already in use$" "$tmp/bind.err"
 then echo "PASS a taken port -> exit 2: $(cat "$tmp/bind.err")"; else echo "FAIL a taken port: exit $rc: $(cat "$tmp/bind.err")"; fi
 start sigint
-kill -INT "${pids[-1]}"; wait "${pids[-1]}"; rc=$?
+kill -INT "${PID[sigint]}"; wait "${PID[sigint]}"; rc=$?; unset "PID[sigint]"
 [ $rc -eq 0 ] && echo "PASS SIGINT -> exit 0" || echo "FAIL SIGINT: exit $rc"
 
 # the access log reaches its file while the server runs (flushed once a second)
 start logflush
 curl -s --max-time 2 -o /dev/null -XPOST -d '{}' "http://127.0.0.1:$port/a/someHook"
 sleep 1.6
-if grep -q "method=someHook" "$tmp/logflush.log"; then echo "PASS the access log is flushed while serving"
-else echo "FAIL the access log is flushed while serving: $(wc -l <"$tmp/logflush.log") lines"; fi
+if grep -q "method=someHook" "$tmp/srv-logflush/stdout"; then echo "PASS the access log is flushed while serving"
+else echo "FAIL the access log is flushed while serving: $(wc -l <"$tmp/srv-logflush/stdout") lines"; fi
 
 # --conn-memory: a bigger pool lets bigger headers in
 start bigheaders --conn-memory 65536
@@ -198,7 +224,6 @@ got=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -XPOST -d '{}' "http:/
 [ "$got" = 200 ] && echo "PASS accept from 127.0.0.0/8 lets 127.0.0.1 in" || echo "FAIL accept lets in: $got"
 
 # --- outsiders and slow callers: `accept from` is applied when a connection is accepted
-B=${B:-build}
 L=$B/tests/loris
 SRV=$tmp/lan start lan2
 for path in /healthz /metrics; do

@@ -38,6 +38,33 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed 's/expect deny 403;/expect allow;/' policies/token-publish.tests.wcsp >"$tmp/broken.tests.wcsp"
 out=$("$W" test policies/token-publish.wcsp "$tmp/broken.tests.wcsp" 2>&1); rc=$?
-want="$tmp/broken.tests.wcsp:11: test \"an unlisted token is refused\": expected allow, got 403 deny (rule policies/token-publish.wcsp:12)"
+want="$tmp/broken.tests.wcsp:11: test \"an unlisted token is refused\": expected allow, got 403 deny (rule token-publish.wcsp:12)"
 if [ $rc -eq 3 ] && grep -qxF "$want" <<<"$out"; then echo "PASS broken expectation exits 3 with its line"
 else echo "FAIL broken expectation: exit $rc, output:"; sed 's/^/    /' <<<"$out"; fi
+
+# allow, the default allow and an echo are three outcomes: a misspelt method is echoed, so
+# `expect allow` fails on it, and the compiler warns about the method
+cat >"$tmp/spelling.tests.wcsp" <<'TESTS'
+test "misspelt method" {
+    request publishstream {"name": "cam1", "custom": {"token": "7c1f0e42d9a84b6b"}};
+    expect allow;
+}
+test "a token holder" {
+    request publishStream {"name": "cam1", "custom": {"token": "7c1f0e42d9a84b6b"}};
+    expect allow;
+}
+test "a catalog method the policy does not name" {
+    request playStream {"name": "cam1"};
+    expect echo;
+}
+TESTS
+out=$("$W" test policies/token-publish.wcsp "$tmp/spelling.tests.wcsp" 2>&1); rc=$?
+w1="$tmp/spelling.tests.wcsp:2:13: warning: test \"misspelt method\": method 'publishstream' is neither in the catalog nor named by the policy, so the request is echoed; did you mean 'publishStream'?"
+w2="$tmp/spelling.tests.wcsp:3: test \"misspelt method\": expected allow, got 200 echo (the policy names no 'publishstream': the request is echoed as it came)"
+if [ $rc -eq 3 ] && grep -qxF "$w1" <<<"$out" && grep -qxF "$w2" <<<"$out" && grep -qxF "wcspc test: 3 tests, 2 passed, 1 failed" <<<"$out"
+then echo "PASS a misspelt test method warns, and expect allow fails on its echo"
+else echo "FAIL misspelt test method: exit $rc, output:"; sed 's/^/    /' <<<"$out"; fi
+printf 'publishStream { deny 403 "no" if name == "x"; }\ntest "d" { request publishStream {"name":"y"}; expect deny; }\n' >"$tmp/default.wcsp"
+out=$("$W" test "$tmp/default.wcsp" 2>&1)
+grep -qF 'expected deny, got 200 allow (no rule decided: allowed by default)' <<<"$out" &&
+	echo "PASS a default allow is reported as such" || { echo "FAIL default allow report:"; sed 's/^/    /' <<<"$out"; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh -- runs every test group and closes with "N passed, N failed".
-# Each group prints one line per case: "PASS name" or "FAIL name: what differed".
+# Each group prints one line per case: "PASS name" or "FAIL name: what differed", or
+# "SKIP name: why" for a check this machine cannot make (counted apart, never as passed).
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -13,16 +14,18 @@ group() {   # group NAME COMMAND...: run one suite, keep its lines, show its fai
 	out=$(mktemp)
 	"${@:2}" >"$out" 2>&1
 	rc=$?
-	local p f
+	local p f s
 	p=$(grep -c '^PASS' "$out")
 	f=$(grep -c '^FAIL' "$out")
-	printf '%-16s %4d passed, %d failed\n' "$1" "$p" "$f"
+	s=$(grep -c '^SKIP' "$out")
+	printf '%-16s %4d passed, %d failed%s\n' "$1" "$p" "$f" "$([ "$s" -gt 0 ] && echo ", $s skipped")"
 	grep -A8 '^FAIL' "$out" | grep -v '^PASS' | sed 's/^/    /'
+	grep '^SKIP ' "$out" | sed 's/^/    /'
 	grep '^INFO ' "$out" | sed 's/^INFO /    /'
 	cat "$out" >>"$log"
 	# a suite that dies without saying why, or runs nothing, is a failure of its own
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then echo "FAIL $1: exited $rc"; tail -5 "$out"; echo "FAIL $1: exited $rc" >>"$log"; fi
-	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "FAIL $1: ran no case"; echo "FAIL $1: ran no case" >>"$log"; fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then echo "FAIL $1: ran no case"; echo "FAIL $1: ran no case" >>"$log"; fi
 	rm -f "$out"
 }
 
@@ -37,10 +40,13 @@ group limits bash tests/limits.sh
 group examples bash examples/run-all.sh
 group static bash tests/static.sh
 group hardening bash tests/hardening.sh
+group style bash tests/style.sh
 group docs bash docs/docs-test.sh
 
 pass=$(grep -c '^PASS' "$log")
 fail=$(grep -c '^FAIL' "$log")
+skip=$(grep -c '^SKIP' "$log")
 echo
+[ "$skip" -gt 0 ] && echo "$skip skipped (not counted as passed: see the SKIP lines above)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

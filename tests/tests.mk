@@ -10,12 +10,15 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libwcsprt.a | dirs
 
 tests: all $(UNIT_BIN)
 
-# test_linear times decisions over the tables of tests/unit/linear.wcsp
-$(B)/tests/linear_tables.c: tests/unit/linear.wcsp $(B)/wcspc | dirs
+# a unit test that decides requests links the tables of tests/unit/NAME.wcsp
+$(B)/tests/%_tables.c: tests/unit/%.wcsp $(B)/wcspc | dirs
 	$(B)/wcspc emit -q $< -o $@
 
 $(B)/tests/test_linear: tests/unit/test_linear.c $(B)/tests/linear_tables.c $(B)/libwcsprt.a | dirs
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/tests/linear_tables.c $(B)/libwcsprt.a -lm
+
+$(B)/tests/test_metrics: tests/unit/test_metrics.c $(B)/tests/metrics_tables.c $(B)/libwcsprt.a | dirs
+	$(CC) $(ALL_CFLAGS) -Wl,--wrap=malloc -o $@ $< $(B)/tests/metrics_tables.c $(B)/libwcsprt.a -lpthread -lm
 
 # tests/tools: helper programs the shell suites and bench/ run (not tests themselves)
 $(B)/tests/loris: tests/tools/loris.c | dirs

@@ -8,7 +8,6 @@
 # every check holds, 1 otherwise. The server is stopped whatever happens.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-W=$here/../../build/wcspc
 NAME=domain-lock
 
 # shellcheck source=../lib.sh

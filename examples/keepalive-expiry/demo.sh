@@ -11,7 +11,6 @@
 # whatever happens.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-W=$here/../../build/wcspc
 NAME=keepalive-expiry
 
 # shellcheck source=../lib.sh
@@ -19,8 +18,6 @@ NAME=keepalive-expiry
 
 
 # ------------------------------------------------------------------ the WCS traffic
-node='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
-sdp='"sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=group:BUNDLE audio video\r\n"'
 # play_body VIEWER-IP:PORT MEDIA-SESSION-ID CUSTOM: a viewer's playStream body
 play_body() {
 	printf '{%s,"appKey":"defaultApp","sessionId":"/%s/192.168.1.101:8443","mediaSessionId":"%s","name":"concert","published":false,"hasVideo":true,"hasAudio":true,"status":"PENDING",%s,"record":false,"width":1280,"height":720,"bitrate":0,"quality":0,"mediaProvider":"WebRTC"%s}' \

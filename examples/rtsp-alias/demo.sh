@@ -8,7 +8,6 @@
 # check holds, 1 otherwise. The server is stopped whatever happens.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-W=$here/../../build/wcspc
 NAME=rtsp-alias
 
 # shellcheck source=../lib.sh
@@ -16,9 +15,7 @@ NAME=rtsp-alias
 
 
 # ------------------------------------------------------------------ the WCS traffic
-node='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
 sid='"sessionId":"/192.168.1.77:51234/192.168.1.101:8443"'
-sdp='"sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=group:BUNDLE audio video\r\n"'
 # play_body MEDIA-SESSION-ID NAME: the playStream body of a Web SDK player
 play_body() {
 	printf '{%s,"appKey":"defaultApp",%s,"mediaSessionId":"%s","name":"%s","published":false,"hasVideo":true,"hasAudio":true,"status":"PENDING",%s,"record":false,"width":1280,"height":720,"bitrate":0,"minBitrate":0,"maxBitrate":0,"quality":0,"mediaProvider":"WebRTC"}' \

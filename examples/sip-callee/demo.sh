@@ -10,7 +10,6 @@
 # happens.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-W=$here/../../build/wcspc
 NAME=sip-callee
 
 # shellcheck source=../lib.sh

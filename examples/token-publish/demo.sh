@@ -8,16 +8,13 @@
 # stopped whatever happens.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-W=$here/../../build/wcspc
 NAME=token-publish
 
 # shellcheck source=../lib.sh
 . "$here/../lib.sh"
 
 # ------------------------------------------------------------------ the WCS traffic
-node='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
 sid='"sessionId":"/192.168.1.102:4388/192.168.1.101:8443"'
-sdp='"sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=group:BUNDLE audio video\r\n"'
 
 echo
 echo "== 1. a browser opens a session: the connect reply carries the restClientConfig"
@@ -63,7 +60,7 @@ check "the event is acknowledged with its own body" echoed "$body"
 
 echo
 echo "== 7. an RTMP encoder: rtmp://wcs:1935/live/van?token=f00dcafe5e1ec7ed"
-rnode='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
+rnode=$node
 rsid='"sessionId":"/203.0.113.9:50012/192.168.1.101:1935"'
 body='{'$rnode',"appKey":"flashStreamingApp",'$rsid',"login":"rQq83sodiCPY0pJXCxGO","custom":{}}'
 hook connect "$body"

@@ -20,24 +20,8 @@ case $W in /*) ;; *) W=$PWD/$W ;; esac   # we cd below
 cd "$(dirname "$0")" || exit 2
 command -v curl >/dev/null || { echo "e2e: curl is missing" >&2; exit 2; }
 
-tmp=$(mktemp -d) || exit 2
-declare -A PORT PID NREQ
-cleanup() {
-	local p
-	for p in "${PID[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM HUP
-
-# ---------------------------------------------------------------- reporting
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-# a short, printable excerpt of a file for FAIL lines
-peek() { head -c "${2:-160}" "$1" | tr -c '[:print:]' '.'; }
-
-# ---------------------------------------------------------------- servers
+. ../lib.sh
+declare -A NREQ
 
 # build NAME POLICY: compile a policy once into $tmp/NAME (run from its directory, so the
 # rules' file:line read "NAME.wcsp:LINE")
@@ -50,48 +34,21 @@ build() {
 	fi
 }
 
-# start_server ID BINARY [FLAGS...]: start on 127.0.0.1:0, read the port from the stderr
-# line "wcsp: listening on 127.0.0.1:PORT (policy NAME)" within 5 s.
-start_server() {
-	local id=$1 bin=$2 i line
-	shift 2
-	mkdir -p "$tmp/srv-$id"
-	: >"$tmp/srv-$id/stderr"
-	"$bin" --listen 127.0.0.1:0 "$@" >"$tmp/srv-$id/stdout" 2>"$tmp/srv-$id/stderr" &
-	PID[$id]=$!
-	NREQ[$id]=0
-	for ((i = 0; i < 100; i++)); do
-		line=$(grep -m1 '^wcsp: listening on 127\.0\.0\.1:[0-9]* (policy ' "$tmp/srv-$id/stderr")
-		if [ -n "$line" ]; then
-			PORT[$id]=$(sed -E 's/^wcsp: listening on 127\.0\.0\.1:([0-9]+) .*/\1/' <<<"$line")
-			if [ "${PORT[$id]}" -gt 0 ]; then pass "server $id starts and reports its port"; return 0; fi
-			break
-		fi
-		kill -0 "${PID[$id]}" 2>/dev/null || break
-		sleep 0.05
-	done
-	fail "server $id starts and reports its port" "no listening line in 5 s; stderr: $(peek "$tmp/srv-$id/stderr" 300)"
-	exit 1
+# start ID BINARY [FLAGS...]: a server for the cases below, or the end of the suite
+start() {
+	NREQ[$1]=0
+	if start_server "$@"; then pass "server $1 starts and reports its port"; else
+		fail "server $1 starts and reports its port" "no listening line in 5 s; stderr: $(peek "$tmp/srv-$1/stderr" 300)"
+		exit 1
+	fi
 }
 
-# stop_server ID: SIGTERM, then the process must exit 0 within 5 s
-stop_server() {
-	local id=$1 i rc
-	kill -TERM "${PID[$id]}" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "${PID[$id]}" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "${PID[$id]}" 2>/dev/null; then
-		kill -KILL "${PID[$id]}" 2>/dev/null
-		wait "${PID[$id]}" 2>/dev/null
-		fail "server $id exits 0 on SIGTERM" "still running 5 s after SIGTERM (killed)"
-	else
-		wait "${PID[$id]}"
-		rc=$?
-		if [ "$rc" -eq 0 ]; then pass "server $id exits 0 on SIGTERM"; else fail "server $id exits 0 on SIGTERM" "exit status $rc"; fi
-	fi
-	unset "PID[$id]"
+# stop ID: SIGTERM, and the server must exit 0 within 5 s
+stop() {
+	local rc
+	stop_server "$1"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then pass "server $1 exits 0 on SIGTERM"; else fail "server $1 exits 0 on SIGTERM" "exit status $rc"; fi
 }
 
 # ---------------------------------------------------------------- requests
@@ -172,9 +129,9 @@ log_has() {
 
 build token token.wcsp
 build empty empty.wcsp
-start_server token "$tmp/token"
-start_server small "$tmp/token" --max-body 1024
-start_server empty "$tmp/empty"
+start token "$tmp/token"
+start small "$tmp/token" --max-body 1024
+start empty "$tmp/empty"
 
 # ================================================================ routing
 # product.md: POST /any/prefix/<method>; the method is the last path segment, so any WCS
@@ -437,15 +394,15 @@ if [ "$rc" -eq 2 ]; then pass "bad --max-body value exits 2"; else fail "bad --m
 drainer=$!
 NREQ[token]=$((NREQ[token] + 1))
 sleep 0.5
-stop_server token
+stop token
 wait "$drainer"
 if [ "$(cat "$tmp/drain.status")" = 200 ] && cmp -s expected/publish-bob.token.json "$tmp/drain.body"; then
 	pass "SIGTERM drains an in-flight request"
 else
 	fail "SIGTERM drains an in-flight request" "status $(cat "$tmp/drain.status"), body: $(peek "$tmp/drain.body")"
 fi
-stop_server small
-stop_server empty
+stop small
+stop empty
 
 for id in token small empty; do
 	n=$(wc -l <"$tmp/srv-$id/stdout")

@@ -16,7 +16,8 @@
  * ptest_run) when their length is odd.
  *
  * Files: includes and set files are read relative to the input's name, which lies in a
- * private directory made at start-up (/tmp/wcsp-fuzz-compiler-PID-XXXXXX) and holding a few files to include (inc.wcsp,
+ * private directory made at start-up (/tmp/wcsp-fuzz-compiler-PID-XXXXXX) and holding a few files
+ * to include (inc.wcsp,
  * inc/middle.wcsp, loop.wcsp, fuzz.wcsp) and set files (publishers.txt, tokens.txt,
  * empty.txt). fopen is wrapped at link time (-Wl,--wrap=fopen, see fuzz.mk): while an
  * input is compiled, reads are limited to regular files inside that directory, so an input
@@ -75,8 +76,8 @@ FILE *__wrap_fopen(const char *path, const char *mode)
 	size_t n = strlen(sandbox);
 	if (!realpath(path, real))
 		return NULL;    /* errno from realpath, e.g. ENOENT */
-	if (strncmp(real, sandbox, n) || real[n] != '/' || stat(real, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size > MAX_FILE) {
+	if (strncmp(real, sandbox, n) || real[n] != '/' || stat(real, &st) ||
+	    !S_ISREG(st.st_mode) || st.st_size > MAX_FILE) {
 		errno = EACCES;
 		return NULL;
 	}
@@ -105,7 +106,8 @@ static void remove_dir(const char *dir)
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
 		if (remove(path) && errno != ENOENT)
-			fprintf(stderr, "fuzz_compiler: cannot remove %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "fuzz_compiler: cannot remove %s: %s\n", path,
+				strerror(errno));
 	}
 }
 
@@ -130,7 +132,8 @@ static void remove_stale(void)
 		if (strncmp(e->d_name, SANDBOX_PREFIX, n))
 			continue;
 		long pid = strtol(e->d_name + n, &end, 10);
-		if (end == e->d_name + n || *end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (end == e->d_name + n || *end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof dir, "/tmp/%s", e->d_name);
@@ -147,7 +150,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	remove_stale();
 	snprintf(tmpl, sizeof tmpl, "/tmp/" SANDBOX_PREFIX "%ld-XXXXXX", (long)getpid());
 	if (!mkdtemp(tmpl) || !realpath(tmpl, sandbox)) {
-		fprintf(stderr, "fuzz_compiler: cannot make a private directory: %s\n", strerror(errno));
+		fprintf(stderr, "fuzz_compiler: cannot make a private directory: %s\n",
+			strerror(errno));
 		abort();
 	}
 	char sub[PATH_MAX + 8];
@@ -164,7 +168,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	put_file("loop.wcsp", "include \"loop.wcsp\";\n");
 	put_file("fuzz.wcsp", "policy \"on disk\";\n");   /* `include "fuzz.wcsp"` is a cycle */
 	put_file("publishers.txt", "# tokens\n7c1f0e42d9a84b6b\na93d55e0c2f14e17\n");
-	put_file("tokens.txt", "  alice  # a comment\n#x\n\nbob\r\n\"quoted\"\n\xc3\xa9t\xc3\xa9\n");
+	put_file("tokens.txt",
+		 "  alice  # a comment\n#x\n\nbob\r\n\"quoted\"\n\xc3\xa9t\xc3\xa9\n");
 	put_file("empty.txt", "");
 	snprintf(policy_name, sizeof policy_name, "%s/fuzz.wcsp", sandbox);
 
@@ -193,20 +198,23 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\ninput (%zu bytes): %.*s\n", cur_size, (int)(cur_size < 400 ? cur_size : 400),
-		(const char *)cur_data);
+	fprintf(stderr, "\ninput (%zu bytes): %.*s\n", cur_size,
+		(int)(cur_size < 400 ? cur_size : 400), (const char *)cur_data);
 	abort();
 }
 
 /* A few request bodies every lowered policy must answer without trouble. */
 static const char *const bodies[] = {
-	"{\"nodeId\":\"n@10.0.0.1\",\"appKey\":\"defaultApp\",\"sessionId\":\"/10.0.0.2:5000/10.0.0.1:8443\","
-	"\"name\":\"cam-01\",\"published\":true,\"hasVideo\":true,\"hasAudio\":false,\"record\":false,"
-	"\"width\":1920,\"height\":1080,\"bitrate\":0,\"login\":\"bob\",\"origin\":\"https://example.com\","
-	"\"custom\":{\"token\":\"7c1f0e42d9a84b6b\",\"user-id\":\"u1\",\"level\":2.5,\"record\":\"yes\"},"
-	"\"payload\":{\"command\":{\"op\":\"shutdown\"},\"message\":\"hi \\\"there\\\"\"},"
-	"\"restClientConfig\":{\"publishStream\":{\"restOnError\":\"LOG\"}}}",
-	"{\"custom\":\"not an object\",\"name\":\"\\u0061dmin\",\"login\":null,\"caller\":667,\"tags\":[1,{\"a\":[]}]}",
+	("{\"nodeId\":\"n@10.0.0.1\",\"appKey\":\"defaultApp\","
+	 "\"sessionId\":\"/10.0.0.2:5000/10.0.0.1:8443\",\"name\":\"cam-01\",\"published\":true,"
+	 "\"hasVideo\":true,\"hasAudio\":false,\"record\":false,\"width\":1920,\"height\":1080,"
+	 "\"bitrate\":0,\"login\":\"bob\",\"origin\":\"https://example.com\","
+	 "\"custom\":{\"token\":\"7c1f0e42d9a84b6b\",\"user-id\":\"u1\",\"level\":2.5,"
+	 "\"record\":\"yes\"},"
+	 "\"payload\":{\"command\":{\"op\":\"shutdown\"},\"message\":\"hi \\\"there\\\"\"},"
+	 "\"restClientConfig\":{\"publishStream\":{\"restOnError\":\"LOG\"}}}"),
+	("{\"custom\":\"not an object\",\"name\":\"\\u0061dmin\",\"login\":null,"
+	 "\"caller\":667,\"tags\":[1,{\"a\":[]}]}"),
 	"{}",
 };
 
@@ -214,14 +222,17 @@ static void check_reply(const wcsp_reply *r, wj_doc *d, const char *method)
 {
 	const char *why;
 	if (r->decision == WCSP_D_BAD)
-		fail("a valid body was refused (%d, %s) for %s", r->status, r->reason ? r->reason : "-", method);
+		fail("a valid body was refused (%d, %s) for %s", r->status,
+		     r->reason ? r->reason : "-", method);
 	if (r->decision == WCSP_D_DENY) {
 		if (r->status < 400 || r->status > 599 || !r->rule)
-			fail("deny with status %d, rule %s for %s", r->status, r->rule ? r->rule : "(none)", method);
+			fail("deny with status %d, rule %s for %s", r->status,
+			     r->rule ? r->rule : "(none)", method);
 	} else if (r->status != 200)
 		fail("allow with status %d for %s", r->status, method);
 	if (wj_parse(d, r->body, r->len, &why))
-		fail("reply for %s is not a JSON object (%s): %.*s", method, why, (int)r->len, r->body);
+		fail("reply for %s is not a JSON object (%s): %.*s", method, why, (int)r->len,
+		     r->body);
 }
 
 /* Every (app, method) row of the tables decides the fixed bodies. */
@@ -243,7 +254,8 @@ static void decide_all(const wcsp_policy *tables)
 			    !memcmp(p->apps[k].key.s, c.force_app, c.force_app_len))
 				want_row = k;
 		for (uint32_t m = 0; m < p->nmethods && budget > 0; m++, budget--) {
-			size_t b = (a + m) % (sizeof bodies / sizeof *bodies);   /* each row one body */
+			size_t b =
+				(a + m) % (sizeof bodies / sizeof *bodies); /* each row one body */
 			wcsp_reply r;
 			int st = wcsp_decide(p, &c, p->methods[m].s, p->methods[m].n, bodies[b],
 					     strlen(bodies[b]), &r);
@@ -283,17 +295,21 @@ static void same_tables(const wcsp_policy *a, const wcsp_policy *b)
 	    a->noverrides != b->noverrides || a->nsets != b->nsets || a->naccept != b->naccept ||
 	    a->require_signature != b->require_signature)
 		fail("fmt changed the tables: methods %u/%u apps %u/%u rules %u/%u overrides %u/%u "
-		     "sets %u/%u", a->nmethods, b->nmethods, a->napps, b->napps, a->nrules, b->nrules,
+		     "sets %u/%u",
+		     a->nmethods, b->nmethods, a->napps, b->napps, a->nrules, b->nrules,
 		     a->noverrides, b->noverrides, a->nsets, b->nsets);
 	for (uint32_t m = 0; m < a->nmethods; m++)
-		if (a->methods[m].n != b->methods[m].n || memcmp(a->methods[m].s, b->methods[m].s, a->methods[m].n))
+		if (a->methods[m].n != b->methods[m].n ||
+		    memcmp(a->methods[m].s, b->methods[m].s, a->methods[m].n))
 			fail("fmt changed method %u", m);
 	for (uint32_t i = 0; i <= a->napps; i++)
 		if (a->apps[i].rcc.n != b->apps[i].rcc.n ||
-		    (a->apps[i].rcc.n && memcmp(a->apps[i].rcc.s, b->apps[i].rcc.s, a->apps[i].rcc.n)))
+		    (a->apps[i].rcc.n &&
+		     memcmp(a->apps[i].rcc.s, b->apps[i].rcc.s, a->apps[i].rcc.n)))
 			fail("fmt changed the restClientConfig of app row %u", i);
 	for (uint32_t i = 0; i < a->nrules; i++)
-		if (a->rules[i].kind != b->rules[i].kind || a->rules[i].status != b->rules[i].status ||
+		if (a->rules[i].kind != b->rules[i].kind ||
+		    a->rules[i].status != b->rules[i].status ||
 		    a->rules[i].body.n != b->rules[i].body.n ||
 		    memcmp(a->rules[i].body.s, b->rules[i].body.s, a->rules[i].body.n))
 			fail("fmt changed rule %u", i);
@@ -311,7 +327,8 @@ static void check_fmt(const char *text, size_t len, const lowered *orig)
 	size_t n1 = strlen(once);
 	char *twice = fmt_source(once, n1, 0);
 	if (!twice || strcmp(once, twice))
-		fail("fmt is not idempotent:\n--- once\n%s\n--- twice\n%s", once, twice ? twice : "(null)");
+		fail("fmt is not idempotent:\n--- once\n%s\n--- twice\n%s", once,
+		     twice ? twice : "(null)");
 	free(twice);
 	if (orig) {
 		wpolicy pol = { 0 };

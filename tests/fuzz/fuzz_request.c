@@ -115,7 +115,7 @@ static void chain_names(uint32_t row, uint32_t m, names *ns)
 	const wcsp_chain *ch = &P->apps[row].chains[m];
 	ns->count = 0;
 	for (uint32_t i = 0; i < ch->novr; i++) {
-		const wcsp_override *o = &P->overrides[P->chain_items[ch->ovr_first + i]];
+		const wcsp_override *o = &P->overrides[wcsp_ix(P->chain_items, ch->ovr_first + i)];
 		const wcsp_path *path = &P->paths[o->path];
 		if (!path->nseg)
 			fail("override at %s has an empty path", o->loc);
@@ -172,7 +172,8 @@ static void check_rcc(uint32_t row)
 		const char *name = decoded(&d, k, &n);
 		uint32_t m = wcsp_find_method(P, name, n);
 		if (m == WCSP_NONE)
-			fail("restClientConfig of app row %u names %.*s, which is not in the method table",
+			fail("restClientConfig of app row %u names %.*s, which is not in the "
+			     "method table",
 			     row, (int)n, name);
 		if (m == P->connect)
 			fail("restClientConfig of app row %u has an entry for connect", row);
@@ -183,17 +184,22 @@ static void check_rcc(uint32_t row)
 		for (int i = 0; i < ns.count; i++)
 			w += (size_t)snprintf(want + w, sizeof want - w, "%s%.*s", i ? "," : "",
 					      (int)ns.n[i], ns.s[i]);
-		int ov = wj_get(&d, k + 1, "restOverwrite", 13), po = wj_get(&d, k + 1, "restPolicy", 10);
-		if (ov < 0 || po < 0 || wj_kind(&d, ov) != WJ_STRING || wj_kind(&d, po) != WJ_STRING)
-			fail("restClientConfig entry %.*s of app row %u lacks restOverwrite/restPolicy",
+		int ov = wj_get(&d, k + 1, "restOverwrite", 13),
+		    po = wj_get(&d, k + 1, "restPolicy", 10);
+		if (ov < 0 || po < 0 || wj_kind(&d, ov) != WJ_STRING ||
+		    wj_kind(&d, po) != WJ_STRING)
+			fail("restClientConfig entry %.*s of app row %u lacks "
+			     "restOverwrite/restPolicy",
 			     (int)n, name, row);
 		if (!wj_str_eq(&d, ov, want, w))
-			fail("restClientConfig of app row %u: %.*s restOverwrite is not \"%s\"", row,
-			     (int)n, name, want);
+			fail("restClientConfig of app row %u: %.*s restOverwrite is not \"%s\"",
+			     row, (int)n, name, want);
 		int overwrite = wj_str_eq(&d, po, "OVERWRITE", 9);
 		if (overwrite != (ns.count > 0))
-			fail("restClientConfig of app row %u: %.*s restPolicy disagrees with its %d "
-			     "overridden names", row, (int)n, name, ns.count);
+			fail("restClientConfig of app row %u: %.*s restPolicy disagrees with its "
+			     "%d "
+			     "overridden names",
+			     row, (int)n, name, ns.count);
 	}
 	wj_free(&d);
 }
@@ -203,8 +209,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (P->abi != WCSP_ABI_VERSION || !P->nmethods || P->connect >= P->nmethods)
-		fail("the compiled policy has ABI %u, %u methods, connect at %u", P->abi, P->nmethods,
-		     P->connect);
+		fail("the compiled policy has ABI %u, %u methods, connect at %u", P->abi,
+		     P->nmethods, P->connect);
 	/* the hand list and the tables name the same overridden top-level fields */
 	names all = { .count = 0 };
 	for (uint32_t i = 0; i < P->noverrides; i++) {
@@ -218,7 +224,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (int i = 0; i < all.count; i++) {
 		size_t j;
 		for (j = 0; j < NPOLICY_OVERRIDES; j++)
-			if (strlen(policy_overrides[j]) == all.n[i] && !memcmp(policy_overrides[j], all.s[i], all.n[i]))
+			if (strlen(policy_overrides[j]) == all.n[i] &&
+			    !memcmp(policy_overrides[j], all.s[i], all.n[i]))
 				break;
 		if (j == NPOLICY_OVERRIDES)
 			fail("request.wcsp overrides '%.*s', which policy_overrides[] lacks",
@@ -294,7 +301,8 @@ static void check_allow(const wcsp_reply *r, uint32_t row, uint32_t m)
 		size_t n;
 		const char *key = decoded(&rep, k, &n);
 		if (!names_has(&touched, key, n) && wj_get(&req, 0, key, n) < 0)
-			fail("the reply has a field '%.*s' that neither the request nor an override has",
+			fail("the reply has a field '%.*s' that neither the request nor an "
+			     "override has",
 			     (int)n, key);
 	}
 	if (with_rcc) {
@@ -307,7 +315,8 @@ static void check_allow(const wcsp_reply *r, uint32_t row, uint32_t m)
 	for (int i = 0; i < touched.count; i++) {
 		const wcsp_override *last = NULL;
 		for (uint32_t j = 0; j < ch->novr; j++) {
-			const wcsp_override *o = &P->overrides[P->chain_items[ch->ovr_first + j]];
+			const wcsp_override *o =
+				&P->overrides[wcsp_ix(P->chain_items, ch->ovr_first + j)];
 			const wcsp_str *s0 = &P->paths[o->path].seg[0];
 			if (s0->n == touched.n[i] && !memcmp(s0->s, touched.s[i], s0->n))
 				last = o;
@@ -320,7 +329,8 @@ static void check_allow(const wcsp_reply *r, uint32_t row, uint32_t m)
 			continue;
 		int t = wj_get(&rep, 0, touched.s[i], touched.n[i]);
 		if (t < 0 || !raw_is(&rep, t, v->json.s, v->json.n))
-			fail("field '%.*s' does not hold %.*s written by the unconditional override at %s",
+			fail("field '%.*s' does not hold %.*s written by the unconditional "
+			     "override at %s",
 			     (int)touched.n[i], touched.s[i], (int)v->json.n, v->json.s, last->loc);
 	}
 }
@@ -335,7 +345,8 @@ static void check_doc(const wj_doc *d)
 			j++;
 		if (d->next[i] != j)
 			fail("next[%d] is %d, the spans say %d", i, d->next[i], j);
-		int esc = t->type == JSMN_STRING && memchr(d->buf + t->start, '\\', (size_t)(t->end - t->start));
+		int esc = t->type == JSMN_STRING &&
+			  memchr(d->buf + t->start, '\\', (size_t)(t->end - t->start));
 		if (!d->esc[i] != !esc)
 			fail("esc[%d] is %d, the string says %d", i, d->esc[i], esc);
 		if (t->type != JSMN_OBJECT) {
@@ -399,8 +410,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("400 for a body wj_parse accepts");
 		uint32_t row = expected_row(), m = sel < P->nmethods ? sel : WCSP_NONE;
 		if (r.app_row != row || r.method_row != m)
-			fail("decided as app row %u, method row %u; want %u, %u", r.app_row, r.method_row,
-			     row, m);
+			fail("decided as app row %u, method row %u; want %u, %u", r.app_row,
+			     r.method_row, row, m);
 		switch (r.decision) {
 		case WCSP_D_ECHO:
 			if (m != WCSP_NONE)

@@ -14,6 +14,10 @@ cd "$(dirname "$0")"
 W=${WCSPC:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# scratch copies live in $tmp, never in the source tree: ok/ is copied so that a formatted
+# policy finds its set files beside it
+cp -r ok "$tmp/ok"
+before=$(find . -type f | sort | md5sum)
 
 check() {   # check NAME EXPECTED-FILE ACTUAL-FILE
 	if [ "${GOLDEN_UPDATE:-}" = 1 ]; then cp "$3" "$2"; fi
@@ -41,12 +45,11 @@ for f in ok/*.wcsp; do
 	# fmt: golden, idempotent, same tables
 	"$W" fmt "$f" >"$tmp/fmt.wcsp" 2>/dev/null
 	check "golden fmt $f" "$n.fmt.ok" "$tmp/fmt.wcsp"
-	cp "$tmp/fmt.wcsp" "ok/.fmt-$$.wcsp"
-	"$W" fmt "ok/.fmt-$$.wcsp" >"$tmp/fmt2.wcsp" 2>/dev/null
+	cp "$tmp/fmt.wcsp" "$tmp/ok/formatted.wcsp"
+	"$W" fmt "$tmp/ok/formatted.wcsp" >"$tmp/fmt2.wcsp" 2>/dev/null
 	if cmp -s "$tmp/fmt.wcsp" "$tmp/fmt2.wcsp"; then echo "PASS fmt idempotent $f"; else echo "FAIL fmt idempotent $f: second fmt differs"; fi
-	"$W" emit "ok/.fmt-$$.wcsp" 2>/dev/null | tables >"$tmp/t2"
+	"$W" emit "$tmp/ok/formatted.wcsp" 2>/dev/null | tables >"$tmp/t2"
 	tables <"$tmp/c" >"$tmp/t1"
-	rm -f "ok/.fmt-$$.wcsp"
 	if cmp -s "$tmp/t1" "$tmp/t2"; then echo "PASS fmt same tables $f"; else echo "FAIL fmt same tables $f: tables differ"; diff "$tmp/t1" "$tmp/t2" | head -5; fi
 done
 
@@ -130,17 +133,50 @@ if [ -n "$had" ] && [ -z "$left" ] && [ $rc -eq 143 ] && ! pgrep -f "$tmp/slow-c
 	echo "PASS cli interrupted build removes $had and stops the compiler"
 else echo "FAIL cli interrupted build: had '$had', left '$left', exit $rc"; pkill -f "$tmp/slow-cc"; fi
 
+# fmt: white space only, nothing written after an error, no include or set file read
+printf 'publishStream { deny "x\n' >"$tmp/broken.wcsp"
+cp "$tmp/broken.wcsp" "$tmp/broken.orig"
+cli fmt-w-error 1 "" fmt -w "$tmp/broken.wcsp"
+cmp -s "$tmp/broken.wcsp" "$tmp/broken.orig" && [ -z "$(ls -A "$tmp" | grep '^\.broken')" ] &&
+	echo "PASS cli fmt -w leaves a file with an error as it was, no temporary file left" ||
+	echo "FAIL cli fmt -w changed a file with an error"
+cp ok/comments-between.wcsp "$tmp/cb.wcsp"
+chmod 640 "$tmp/cb.wcsp"
+cli fmt-w-rewrites 0 "" fmt -w "$tmp/cb.wcsp"
+cmp -s "$tmp/cb.wcsp" ok/comments-between.fmt.ok && [ "$(stat -c %a "$tmp/cb.wcsp")" = 640 ] &&
+	echo "PASS cli fmt -w writes the formatted text in place, mode kept" || echo "FAIL cli fmt -w result differs"
+printf 'include "no-such.wcsp";\nset s = file "no-such.txt";\npublishStream {deny if name in s;}\n' >"$tmp/refs.wcsp"
+cli fmt-reads-no-other-file 0 "" fmt "$tmp/refs.wcsp"
+cli check-reads-them 1 "" check "$tmp/refs.wcsp"
+
+# the generated C does not depend on the directory wcspc runs in
+(cd ../../policies && "$W" emit token-publish.wcsp) >"$tmp/cwd1.c" 2>/dev/null
+(cd ../.. && "$W" emit policies/token-publish.wcsp) >"$tmp/cwd2.c" 2>/dev/null
+"$W" emit "$(cd ../../policies && pwd)/token-publish.wcsp" >"$tmp/cwd3.c" 2>/dev/null
+cmp -s "$tmp/cwd1.c" "$tmp/cwd2.c" && cmp -s "$tmp/cwd1.c" "$tmp/cwd3.c" && grep -q '"token-publish.wcsp:12"' "$tmp/cwd1.c" &&
+	echo "PASS generated C is the same from any directory (rules read token-publish.wcsp:LINE)" ||
+	echo "FAIL generated C depends on the directory: $(diff "$tmp/cwd1.c" "$tmp/cwd2.c" | head -3 | tr '\n' ' ')"
+
+# tables from another ABI are refused at start: the emitted number is what is compared
+top=$(cd ../.. && pwd)
+sed 's/^\t\.abi = [0-9]*,$/\t.abi = 999,/' "$tmp/cwd1.c" >"$tmp/abi.c"
+if grep -q '^	\.abi = 999,$' "$tmp/abi.c" && ${CC:-cc} -std=c11 -I"$top/runtime" -o "$tmp/abi" "$tmp/abi.c" \
+	"$top/${B:-build}/wcsp_main.o" "$top/${B:-build}/libwcsprt.a" -lmicrohttpd -lnettle -lpthread -lm 2>"$tmp/abi.err"; then
+	"$tmp/abi" --eval connect </dev/null >/dev/null 2>"$tmp/abi.err"; rc=$?
+	grep -qxF "wcsp: policy tables have ABI 999, this runtime $(sed -n 's/^#define WCSP_ABI_VERSION \([0-9]*\)u$/\1/p' "$top/runtime/wcsp_abi.h"): rebuild them" "$tmp/abi.err" && [ $rc -eq 2 ] &&
+		echo "PASS tables of another ABI are refused: $(cat "$tmp/abi.err")" || echo "FAIL ABI mismatch: exit $rc, $(cat "$tmp/abi.err")"
+else echo "FAIL ABI mismatch: the test server does not build: $(head -3 "$tmp/abi.err")"; fi
+
 # fmt is idempotent over every policy and test file of the repository
 n=0; bad=0
 while IFS= read -r f; do
 	n=$((n + 1))
 	d=$(dirname "$f")
 	"$W" fmt "$f" >"$tmp/f1" 2>/dev/null || { echo "FAIL fmt over the repo: $f does not format"; bad=$((bad + 1)); continue; }
-	cp "$tmp/f1" "$d/.fmt-$$.wcsp"
-	"$W" fmt "$d/.fmt-$$.wcsp" >"$tmp/f2" 2>/dev/null
-	rm -f "$d/.fmt-$$.wcsp"
+	cp "$tmp/f1" "$tmp/again.wcsp"          # fmt reads no include or set file
+	"$W" fmt "$tmp/again.wcsp" >"$tmp/f2" 2>/dev/null
 	cmp -s "$tmp/f1" "$tmp/f2" || { echo "FAIL fmt over the repo: $f: second fmt differs"; bad=$((bad + 1)); }
-done < <(find ../.. -name '*.wcsp' -not -path '*/fail/*' -not -path '*/fuzz/*' -not -path '*/build*' -not -name '.fmt-*' | sort)
+done < <(find ../.. -name '*.wcsp' -not -path '*/fail/*' -not -path '*/fuzz/*' -not -path '*/build*' | sort)
 [ $bad -eq 0 ] && echo "PASS fmt idempotent over all $n .wcsp files of the repository"
 echo "INFO fmt idempotence checked over $n .wcsp files"
 
@@ -148,3 +184,8 @@ echo "INFO fmt idempotence checked over $n .wcsp files"
 mkdir -p "$tmp/a*" && cp ok/settings.wcsp "$tmp/a*/p.wcsp"
 if "$W" emit "$tmp/a*/p.wcsp" 2>/dev/null | ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I../../runtime -c -x c - -o "$tmp/o" 2>/dev/null
 then echo "PASS banner survives a file name with */"; else echo "FAIL banner survives a file name with */"; fi
+
+# the suite wrote nothing into the source tree
+[ "$(find . -type f | sort | md5sum)" = "$before" ] && echo "PASS golden writes its scratch files under a temporary folder" ||
+	echo "FAIL golden left files in tests/golden: $(find . -type f -newer run.sh | head -3 | tr '\n' ' ')"
+

@@ -25,27 +25,8 @@ SIM=$B/tests/wcs-sim
 BUDGET=55
 SCEN_TIMEOUT=20
 
-tmp=$(mktemp -d) || exit 2
-declare -A PORT=() PID=() SRVLOG=() BIN=()
-nsrv=0
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-	local k i
-	[ "${#PID[@]}" -gt 0 ] || { rm -rf "$tmp"; return; }
-	for k in "${!PID[@]}"; do kill -TERM "${PID[$k]}" 2>/dev/null; done
-	for k in "${!PID[@]}"; do
-		for ((i = 0; i < 50; i++)); do kill -0 "${PID[$k]}" 2>/dev/null || break; sleep 0.05; done
-		kill -KILL "${PID[$k]}" 2>/dev/null
-		wait "${PID[$k]}" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM HUP
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-peek() { head -c "${2:-200}" "$1" | tr -c '[:print:]' ' '; }
+. tests/lib.sh
+declare -A SRVLOG=() BIN=()
 
 [ -x "$W" ] || { fail "sim: wcspc" "WCSPC=$W is not an executable (run make all)"; exit 1; }
 [ -f "$B/libwcsprt_core.a" ] || { fail "sim: runtime" "$B/libwcsprt_core.a is missing (run make all)"; exit 1; }
@@ -103,29 +84,12 @@ build_policy() {
 	return 1
 }
 
-# start_server KEY BINARY [FLAGS...]: once per key; port from the stderr line
-# "wcsp: listening on 127.0.0.1:PORT (policy NAME)", within 5 s
-start_server() {
-	local key=$1 bin=$2 id i line
-	shift 2
+# serve KEY BINARY [FLAGS...]: one server per key (a policy and its flags), started once
+serve() {
+	local key=$1
 	[ -n "${PORT[$key]:-}" ] && return 0
-	id=srv$nsrv
-	nsrv=$((nsrv + 1))
-	SRVLOG[$key]=$tmp/$id.out
-	: >"$tmp/$id.err"
-	"$bin" --listen 127.0.0.1:0 "$@" >"$tmp/$id.out" 2>"$tmp/$id.err" &
-	PID[$key]=$!
-	for ((i = 0; i < 100; i++)); do
-		line=$(grep -m1 '^wcsp: listening on 127\.0\.0\.1:[0-9]* (policy ' "$tmp/$id.err")
-		if [ -n "$line" ]; then
-			PORT[$key]=$(sed -E 's/^wcsp: listening on 127\.0\.0\.1:([0-9]+) .*/\1/' <<<"$line")
-			[ "${PORT[$key]}" -gt 0 ] && return 0
-			break
-		fi
-		kill -0 "${PID[$key]}" 2>/dev/null || break
-		sleep 0.05
-	done
-	fail "sim: server $key starts" "no listening line in 5 s; stderr: $(peek "$tmp/$id.err" 300)"
+	start_server "$@" && { SRVLOG[$key]=$tmp/srv-$key/stdout; return 0; }
+	fail "sim: server $key starts" "no listening line in 5 s; stderr: $(peek "$tmp/srv-$key/stderr" 300)"
 	return 1
 }
 
@@ -145,7 +109,7 @@ for flow in tests/sim/scenarios/*.flow; do
 	build_policy "$pol" || continue
 	key="$pol${flags:+ $flags}"
 	# shellcheck disable=SC2086 # flags are words
-	start_server "$key" "${BIN[$pol]}" $flags || continue
+	serve "$key" "${BIN[$pol]}" $flags || continue
 	timeout -k 2 "$SCEN_TIMEOUT" "$SIM" --server "127.0.0.1:${PORT[$key]}" --timeout 5 "$flow" >"$tmp/sim.out" 2>&1
 	rc=$?
 	cat "$tmp/sim.out"
@@ -164,18 +128,9 @@ done
 # ---------------------------------------------------------------- stop the servers, read their logs
 
 for key in ${PID[@]+"${!PID[@]}"}; do
-	kill -TERM "${PID[$key]}" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do kill -0 "${PID[$key]}" 2>/dev/null || break; sleep 0.05; done
-	if kill -0 "${PID[$key]}" 2>/dev/null; then
-		kill -KILL "${PID[$key]}" 2>/dev/null
-		wait "${PID[$key]}" 2>/dev/null
-		fail "sim: server $key stops on SIGTERM" "still running 5 s after SIGTERM (killed)"
-	else
-		wait "${PID[$key]}"
-		rc=$?
-		[ "$rc" -eq 0 ] || fail "sim: server $key stops on SIGTERM" "exit status $rc"
-	fi
-	unset "PID[$key]"
+	stop_server "$key"
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "sim: server $key stops on SIGTERM" "exit status $rc"
 done
 
 # DISABLEd methods: the server must never have seen them (an independent check of wcs-sim)

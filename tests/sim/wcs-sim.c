@@ -66,8 +66,7 @@
 
 /* ------------------------------------------------------------------ small helpers */
 
-static void *
-xmalloc(size_t n)
+static void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 
@@ -78,8 +77,7 @@ xmalloc(size_t n)
 	return p;
 }
 
-static void *
-xrealloc(void *p, size_t n)
+static void *xrealloc(void *p, size_t n)
 {
 	if ((p = realloc(p, n ? n : 1)) == NULL) {
 		fprintf(stderr, "wcs-sim: out of memory\n");
@@ -88,8 +86,7 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
-static char *
-xstrndup(const char *s, size_t n)
+static char *xstrndup(const char *s, size_t n)
 {
 	char *p = xmalloc(n + 1);
 
@@ -98,8 +95,7 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
-static char *
-xstrdup(const char *s)
+static char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
 }
@@ -109,8 +105,7 @@ typedef struct {
 	size_t n, cap;
 } sbuf;
 
-static void
-sb_put(sbuf *b, const char *s, size_t n)
+static void sb_put(sbuf *b, const char *s, size_t n)
 {
 	if (b->n + n + 1 > b->cap) {
 		b->cap = (b->n + n + 1) * 2;
@@ -121,14 +116,12 @@ sb_put(sbuf *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
-static void
-sb_puts(sbuf *b, const char *s)
+static void sb_puts(sbuf *b, const char *s)
 {
 	sb_put(b, s, strlen(s));
 }
 
-static void
-sb_printf(sbuf *b, const char *fmt, ...)
+static void sb_printf(sbuf *b, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;
@@ -151,14 +144,12 @@ sb_printf(sbuf *b, const char *fmt, ...)
 	free(big);
 }
 
-static const char *
-sb_str(sbuf *b)
+static const char *sb_str(sbuf *b)
 {
 	return b->p != NULL ? b->p : "";
 }
 
-static void
-sb_clear(sbuf *b)
+static void sb_clear(sbuf *b)
 {
 	b->n = 0;
 	if (b->p != NULL)
@@ -166,8 +157,7 @@ sb_clear(sbuf *b)
 }
 
 /* a short printable excerpt for diagnostics */
-static void
-sb_peek(sbuf *b, const char *s, size_t n, size_t max)
+static void sb_peek(sbuf *b, const char *s, size_t n, size_t max)
 {
 	size_t i;
 
@@ -199,8 +189,7 @@ struct jv {
 	jv **v;
 };
 
-static jv *
-jv_new(enum wj_kind k)
+static jv *jv_new(enum wj_kind k)
 {
 	jv *j = xmalloc(sizeof *j);
 
@@ -209,8 +198,7 @@ jv_new(enum wj_kind k)
 	return j;
 }
 
-static void
-jv_free(jv *j)
+static void jv_free(jv *j)
 {
 	int i;
 
@@ -232,8 +220,7 @@ jv_free(jv *j)
 	free(j);
 }
 
-static void
-jv_grow(jv *j)
+static void jv_grow(jv *j)
 {
 	if (j->n < j->cap)
 		return;
@@ -246,8 +233,7 @@ jv_grow(jv *j)
 	}
 }
 
-static jv *
-jv_build(const wj_doc *d, int t)
+static jv *jv_build(const wj_doc *d, int t)
 {
 	enum wj_kind k = wj_kind(d, t);
 	jv *j = jv_new(k);
@@ -287,8 +273,7 @@ jv_build(const wj_doc *d, int t)
 }
 
 /* One JSON object from buf, or NULL and *why. */
-static jv *
-jv_parse(const char *buf, size_t len, const char **why)
+static jv *jv_parse(const char *buf, size_t len, const char **why)
 {
 	wj_doc d;
 	jv *j = NULL;
@@ -301,8 +286,7 @@ jv_parse(const char *buf, size_t len, const char **why)
 }
 
 /* One JSON value (any kind) from text, via {"v":TEXT}. */
-static jv *
-jv_parse_value(const char *text, const char **why)
+static jv *jv_parse_value(const char *text, const char **why)
 {
 	sbuf b = { 0 };
 	jv *o, *v;
@@ -320,8 +304,7 @@ jv_parse_value(const char *text, const char **why)
 	return v;
 }
 
-static void
-json_quote(sbuf *b, const char *s, size_t n)
+static void json_quote(sbuf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -340,8 +323,7 @@ json_quote(sbuf *b, const char *s, size_t n)
 	sb_put(b, "\"", 1);
 }
 
-static jv *
-jv_string(const char *s)
+static jv *jv_string(const char *s)
 {
 	sbuf b = { 0 };
 	jv *j = jv_new(WJ_STRING);
@@ -353,8 +335,7 @@ jv_string(const char *s)
 	return j;
 }
 
-static jv *
-jv_copy(const jv *a)
+static jv *jv_copy(const jv *a)
 {
 	jv *j = jv_new(a->kind);
 	int i;
@@ -379,8 +360,7 @@ jv_copy(const jv *a)
 	return j;
 }
 
-static void
-jv_write(sbuf *b, const jv *j)
+static void jv_write(sbuf *b, const jv *j)
 {
 	int i;
 
@@ -411,8 +391,7 @@ jv_write(sbuf *b, const jv *j)
 }
 
 /* a value for messages: strings decoded in quotes, the rest as JSON, cut at max bytes */
-static void
-jv_show(sbuf *b, const jv *j, size_t max)
+static void jv_show(sbuf *b, const jv *j, size_t max)
 {
 	sbuf t = { 0 };
 
@@ -436,8 +415,7 @@ jv_show(sbuf *b, const jv *j, size_t max)
 	free(t.p);
 }
 
-static int
-jv_equal(const jv *a, const jv *b)
+static int jv_equal(const jv *a, const jv *b)
 {
 	int i, k;
 
@@ -460,7 +438,8 @@ jv_equal(const jv *a, const jv *b)
 			return 0;
 		for (i = 0; i < a->n; i++) {
 			for (k = 0; k < b->n; k++)
-				if (a->klen[i] == b->klen[k] && memcmp(a->key[i], b->key[k], a->klen[i]) == 0)
+				if (a->klen[i] == b->klen[k] &&
+				    memcmp(a->key[i], b->key[k], a->klen[i]) == 0)
 					break;
 			if (k == b->n || !jv_equal(a->v[i], b->v[k]))
 				return 0;
@@ -471,8 +450,7 @@ jv_equal(const jv *a, const jv *b)
 	}
 }
 
-static int
-jv_find(const jv *o, const char *k, size_t n)
+static int jv_find(const jv *o, const char *k, size_t n)
 {
 	int i;
 
@@ -484,8 +462,7 @@ jv_find(const jv *o, const char *k, size_t n)
 	return -1;
 }
 
-static jv *
-jv_member(const jv *o, const char *k)
+static jv *jv_member(const jv *o, const char *k)
 {
 	int i = jv_find(o, k, strlen(k));
 
@@ -493,8 +470,7 @@ jv_member(const jv *o, const char *k)
 }
 
 /* a dotted path: "custom.token" */
-static jv *
-jv_get(const jv *o, const char *path)
+static jv *jv_get(const jv *o, const char *path)
 {
 	const char *s = path, *dot;
 	int i;
@@ -513,8 +489,7 @@ jv_get(const jv *o, const char *path)
 
 /* set a dotted path, creating objects on the way (a non-object on the way is replaced);
  * takes ownership of val */
-static void
-jv_set(jv *o, const char *path, jv *val)
+static void jv_set(jv *o, const char *path, jv *val)
 {
 	const char *s = path, *dot;
 	size_t n;
@@ -549,8 +524,7 @@ jv_set(jv *o, const char *path, jv *val)
 }
 
 /* remove a dotted path; 1 when something was removed */
-static int
-jv_del(jv *o, const char *path)
+static int jv_del(jv *o, const char *path)
 {
 	const char *dot = strrchr(path, '.');
 	char *parent;
@@ -576,8 +550,7 @@ jv_del(jv *o, const char *path)
 }
 
 /* the decoded string of a member, or NULL when absent or not a string */
-static const char *
-jv_str_at(const jv *o, const char *path)
+static const char *jv_str_at(const jv *o, const char *path)
 {
 	const jv *v = jv_get(o, path);
 
@@ -585,8 +558,7 @@ jv_str_at(const jv *o, const char *path)
 }
 
 /* A scenario value: JSON text when it parses as a JSON value, else a bare string. */
-static jv *
-value_arg(const char *text)
+static jv *value_arg(const char *text)
 {
 	const char *why;
 	jv *v = NULL;
@@ -620,8 +592,7 @@ typedef struct {
 	int chunked, close, has_clen;
 } http_reply;
 
-static void
-http_close(http_conn *h)
+static void http_close(http_conn *h)
 {
 	if (h->fd >= 0)
 		close(h->fd);
@@ -629,8 +600,7 @@ http_close(http_conn *h)
 	h->len = 0;
 }
 
-static int
-http_open(http_conn *h, sbuf *err)
+static int http_open(http_conn *h, sbuf *err)
 {
 	struct sockaddr_in a;
 	struct timeval tv = { .tv_sec = h->timeout_s, .tv_usec = 0 };
@@ -665,8 +635,7 @@ http_open(http_conn *h, sbuf *err)
 	return 0;
 }
 
-static int
-send_all(int fd, const char *p, size_t n, sbuf *err)
+static int send_all(int fd, const char *p, size_t n, sbuf *err)
 {
 	ssize_t w;
 
@@ -675,8 +644,11 @@ send_all(int fd, const char *p, size_t n, sbuf *err)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			sb_printf(err, "send: %s", w < 0 ? (errno == EAGAIN || errno == EWOULDBLOCK ?
-			    "timed out" : strerror(errno)) : "wrote nothing");
+			sb_printf(err, "send: %s",
+				  w < 0 ? (errno == EAGAIN || errno == EWOULDBLOCK
+						   ? "timed out"
+						   : strerror(errno))
+					: "wrote nothing");
 			return -1;
 		}
 		p += w;
@@ -686,8 +658,7 @@ send_all(int fd, const char *p, size_t n, sbuf *err)
 }
 
 /* read more bytes into h->buf: >0 read, 0 EOF, -1 error (err filled) */
-static int
-fill(http_conn *h, sbuf *err)
+static int fill(http_conn *h, sbuf *err)
 {
 	ssize_t r;
 
@@ -711,15 +682,13 @@ fill(http_conn *h, sbuf *err)
 	return (int)r;
 }
 
-static void
-consume(http_conn *h, size_t n)
+static void consume(http_conn *h, size_t n)
 {
 	memmove(h->buf, h->buf + n, h->len - n);
 	h->len -= n;
 }
 
-static const char *
-find_crlf(const char *s, size_t n)
+static const char *find_crlf(const char *s, size_t n)
 {
 	size_t i;
 
@@ -729,8 +698,7 @@ find_crlf(const char *s, size_t n)
 	return NULL;
 }
 
-static int
-hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
+static int hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
 {
 	size_t k = strlen(name), i;
 
@@ -749,8 +717,7 @@ hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *v
  * Read one reply. Returns 0 on success; -1 on error; -2 when the connection was closed
  * before the first byte of the reply (the caller may reopen and retry).
  */
-static int
-read_reply(http_conn *h, http_reply *rp, sbuf *err)
+static int read_reply(http_conn *h, http_reply *rp, sbuf *err)
 {
 	const char *p, *e, *line;
 	size_t hlen = 0, clen = 0, i;
@@ -831,7 +798,8 @@ read_reply(http_conn *h, http_reply *rp, sbuf *err)
 			while ((e = find_crlf(h->buf, h->len)) == NULL) {
 				if ((r = fill(h, err)) <= 0) {
 					if (r == 0)
-						sb_puts(err, "connection closed inside a chunk header");
+						sb_puts(err,
+							"connection closed inside a chunk header");
 					free(body.p);
 					return -1;
 				}
@@ -839,7 +807,8 @@ read_reply(http_conn *h, http_reply *rp, sbuf *err)
 			for (k = 0; h->buf + k < e; k++) {
 				int c = h->buf[k], d;
 				if (c >= '0' && c <= '9') d = c - '0';
-				else if ((c | 32) >= 'a' && (c | 32) <= 'f') d = (c | 32) - 'a' + 10;
+				else if ((c | 32) >= 'a' && (c | 32) <= 'f')
+					d = (c | 32) - 'a' + 10;
 				else if (c == ';') break;
 				else {
 					sb_puts(err, "bad chunk size");
@@ -864,7 +833,8 @@ read_reply(http_conn *h, http_reply *rp, sbuf *err)
 			}
 			if (sz == 0) {   /* no trailers expected: the last CRLF */
 				if (memcmp(h->buf, "\r\n", 2) != 0) {
-					sb_puts(err, "trailers after the last chunk are not handled");
+					sb_puts(err,
+						"trailers after the last chunk are not handled");
 					free(body.p);
 					return -1;
 				}
@@ -894,7 +864,9 @@ read_reply(http_conn *h, http_reply *rp, sbuf *err)
 		while (h->len < clen) {
 			if ((r = fill(h, err)) <= 0) {
 				if (r == 0)
-					sb_printf(err, "connection closed after %zu of %zu body bytes", h->len, clen);
+					sb_printf(err,
+						  "connection closed after %zu of %zu body bytes",
+						  h->len, clen);
 				return -1;
 			}
 		}
@@ -922,9 +894,8 @@ read_reply(http_conn *h, http_reply *rp, sbuf *err)
 }
 
 /* POST path with WCS's headers; one retry on a reused connection the server closed */
-static int
-http_post(http_conn *h, const char *path, const char *body, size_t blen, http_reply *rp,
-    sbuf *err)
+static int http_post(http_conn *h, const char *path, const char *body, size_t blen, http_reply *rp,
+		     sbuf *err)
 {
 	sbuf req = { 0 };
 	int attempt, r = -1, reused;
@@ -980,28 +951,54 @@ http_post(http_conn *h, const char *path, const char *body, size_t blen, http_re
 enum mtype { T_CONNECT, T_DIRECT, T_EVENT, T_INCOMING, T_UNKNOWN };
 static const char *const mtype_names[] = { "connect", "direct invocation", "event",
 	"incoming invocation", "method of unknown type" };
+_Static_assert(sizeof mtype_names / sizeof *mtype_names == T_UNKNOWN + 1,
+	       "one name per enum mtype");
 
 /* ../shared/spec/wcs-rest-hooks.md, Appendix A (types only; both spellings kept) */
-static const struct { const char *name; enum mtype type; } method_table[] = {
+static const struct { const char *name; enum mtype type;
+} method_table[] = {
 	{ "connect", T_CONNECT },
-	{ "call", T_DIRECT }, { "answer", T_DIRECT }, { "hold", T_DIRECT }, { "unhold", T_DIRECT },
-	{ "transfer", T_DIRECT }, { "sendDtmf", T_DIRECT }, { "sendDTMF", T_DIRECT },
-	{ "sendMessage", T_DIRECT }, { "sendIMDN", T_DIRECT }, { "subscribe", T_DIRECT },
-	{ "sendXcapRequest", T_DIRECT }, { "publishStream", T_DIRECT }, { "playStream", T_DIRECT },
-	{ "playHLS", T_DIRECT }, { "playRTSP", T_DIRECT }, { "OnDataEvent", T_DIRECT },
-	{ "sendBugReport", T_DIRECT }, { "submitBugReport", T_DIRECT }, { "hangup", T_DIRECT },
-	{ "unPublishStream", T_DIRECT }, { "stopStream", T_DIRECT }, { "pauseStream", T_DIRECT },
-	{ "snapshot", T_DIRECT }, { "pushLogs", T_DIRECT }, { "sessionDebug", T_DIRECT },
-	{ "ConnectionStatusEvent", T_EVENT }, { "RegistrationStatusEvent", T_EVENT },
-	{ "CallStatusEvent", T_EVENT }, { "TransferStatusEvent", T_EVENT },
-	{ "MessageStatusEvent", T_EVENT }, { "StreamStatusEvent", T_EVENT },
-	{ "StreamKeepAliveEvent", T_EVENT }, { "SessionDebugStatusEvent", T_EVENT },
-	{ "DataStatusEvent", T_EVENT }, { "BugReportStatusEvent", T_EVENT }, { "ErrorEvent", T_EVENT },
-	{ "OnCallEvent", T_INCOMING }, { "OnMessageEvent", T_INCOMING },
+	{ "call", T_DIRECT },
+	{ "answer", T_DIRECT },
+	{ "hold", T_DIRECT },
+	{ "unhold", T_DIRECT },
+	{ "transfer", T_DIRECT },
+	{ "sendDtmf", T_DIRECT },
+	{ "sendDTMF", T_DIRECT },
+	{ "sendMessage", T_DIRECT },
+	{ "sendIMDN", T_DIRECT },
+	{ "subscribe", T_DIRECT },
+	{ "sendXcapRequest", T_DIRECT },
+	{ "publishStream", T_DIRECT },
+	{ "playStream", T_DIRECT },
+	{ "playHLS", T_DIRECT },
+	{ "playRTSP", T_DIRECT },
+	{ "OnDataEvent", T_DIRECT },
+	{ "sendBugReport", T_DIRECT },
+	{ "submitBugReport", T_DIRECT },
+	{ "hangup", T_DIRECT },
+	{ "unPublishStream", T_DIRECT },
+	{ "stopStream", T_DIRECT },
+	{ "pauseStream", T_DIRECT },
+	{ "snapshot", T_DIRECT },
+	{ "pushLogs", T_DIRECT },
+	{ "sessionDebug", T_DIRECT },
+	{ "ConnectionStatusEvent", T_EVENT },
+	{ "RegistrationStatusEvent", T_EVENT },
+	{ "CallStatusEvent", T_EVENT },
+	{ "TransferStatusEvent", T_EVENT },
+	{ "MessageStatusEvent", T_EVENT },
+	{ "StreamStatusEvent", T_EVENT },
+	{ "StreamKeepAliveEvent", T_EVENT },
+	{ "SessionDebugStatusEvent", T_EVENT },
+	{ "DataStatusEvent", T_EVENT },
+	{ "BugReportStatusEvent", T_EVENT },
+	{ "ErrorEvent", T_EVENT },
+	{ "OnCallEvent", T_INCOMING },
+	{ "OnMessageEvent", T_INCOMING },
 };
 
-static enum mtype
-method_type(const char *m)
+static enum mtype method_type(const char *m)
 {
 	size_t i;
 
@@ -1012,21 +1009,32 @@ method_type(const char *m)
 }
 
 /* the event in which WCS reports a failed direct/incoming invocation to the client */
-static const char *
-matching_event(const char *m)
+static const char *matching_event(const char *m)
 {
-	static const struct { const char *m, *ev; } t[] = {
-		{ "publishStream", "StreamStatusEvent" }, { "playStream", "StreamStatusEvent" },
-		{ "unPublishStream", "StreamStatusEvent" }, { "stopStream", "StreamStatusEvent" },
-		{ "playHLS", "StreamStatusEvent" }, { "playRTSP", "StreamStatusEvent" },
-		{ "pauseStream", "StreamStatusEvent" }, { "call", "CallStatusEvent" },
-		{ "answer", "CallStatusEvent" }, { "hold", "CallStatusEvent" },
-		{ "unhold", "CallStatusEvent" }, { "sendDtmf", "CallStatusEvent" },
-		{ "sendDTMF", "CallStatusEvent" }, { "hangup", "CallStatusEvent" },
-		{ "OnCallEvent", "CallStatusEvent" }, { "transfer", "TransferStatusEvent" },
-		{ "OnDataEvent", "DataStatusEvent" }, { "sendMessage", "MessageStatusEvent" },
-		{ "sendIMDN", "MessageStatusEvent" }, { "sessionDebug", "SessionDebugStatusEvent" },
-		{ "sendBugReport", "BugReportStatusEvent" }, { "submitBugReport", "BugReportStatusEvent" },
+	static const struct { const char *m, *ev;
+	} t[] = {
+		{ "publishStream", "StreamStatusEvent" },
+		{ "playStream", "StreamStatusEvent" },
+		{ "unPublishStream", "StreamStatusEvent" },
+		{ "stopStream", "StreamStatusEvent" },
+		{ "playHLS", "StreamStatusEvent" },
+		{ "playRTSP", "StreamStatusEvent" },
+		{ "pauseStream", "StreamStatusEvent" },
+		{ "call", "CallStatusEvent" },
+		{ "answer", "CallStatusEvent" },
+		{ "hold", "CallStatusEvent" },
+		{ "unhold", "CallStatusEvent" },
+		{ "sendDtmf", "CallStatusEvent" },
+		{ "sendDTMF", "CallStatusEvent" },
+		{ "hangup", "CallStatusEvent" },
+		{ "OnCallEvent", "CallStatusEvent" },
+		{ "transfer", "TransferStatusEvent" },
+		{ "OnDataEvent", "DataStatusEvent" },
+		{ "sendMessage", "MessageStatusEvent" },
+		{ "sendIMDN", "MessageStatusEvent" },
+		{ "sessionDebug", "SessionDebugStatusEvent" },
+		{ "sendBugReport", "BugReportStatusEvent" },
+		{ "submitBugReport", "BugReportStatusEvent" },
 	};
 	size_t i;
 
@@ -1037,14 +1045,20 @@ matching_event(const char *m)
 }
 
 /* what the operation is, in words */
-static const char *
-op_words(const char *m)
+static const char *op_words(const char *m)
 {
-	static const struct { const char *m, *w; } t[] = {
-		{ "connect", "session" }, { "publishStream", "publication" }, { "playStream", "playback" },
-		{ "unPublishStream", "unpublishing" }, { "stopStream", "stopping the player" },
-		{ "call", "outgoing call" }, { "answer", "answer" }, { "hangup", "hangup" },
-		{ "OnCallEvent", "incoming SIP call" }, { "OnDataEvent", "data message" },
+	static const struct { const char *m, *w;
+	} t[] = {
+		{ "connect", "session" },
+		{ "publishStream", "publication" },
+		{ "playStream", "playback" },
+		{ "unPublishStream", "unpublishing" },
+		{ "stopStream", "stopping the player" },
+		{ "call", "outgoing call" },
+		{ "answer", "answer" },
+		{ "hangup", "hangup" },
+		{ "OnCallEvent", "incoming SIP call" },
+		{ "OnDataEvent", "data message" },
 		{ "StreamKeepAliveEvent", "stream" },
 	};
 	size_t i;
@@ -1065,9 +1079,13 @@ enum outcome { O_NONE, O_ESTABLISHED, O_CONNECT_REFUSED, O_PROCEEDS, O_ERROR_IGN
 static const char *const outcome_names[] = { "none", "established", "connect-refused",
 	"proceeds", "error-ignored", "stopped", "error-event", "terminated", "not-sent",
 	"no-session", "no-stream", "unknown-reaction" };
+_Static_assert(sizeof outcome_names / sizeof *outcome_names == O_UNKNOWN_REACTION + 1,
+	       "one name per enum outcome");
 
 enum { S_NONE, S_ESTABLISHED, S_REFUSED, S_CLOSED };
 static const char *const session_names[] = { "none", "established", "refused", "closed" };
+_Static_assert(sizeof session_names / sizeof *session_names == S_CLOSED + 1,
+	       "one name per session state");
 
 typedef struct {
 	char *msid, *name, *state;
@@ -1122,8 +1140,7 @@ typedef struct {
 
 static const rcc_entry rcc_default = { "(default)", "", "", "LOG", "NOTIFY", "" };
 
-static const rcc_entry *
-rcc_for(const scen *s, const char *m)
+static const rcc_entry *rcc_for(const scen *s, const char *m)
 {
 	int i;
 
@@ -1133,8 +1150,7 @@ rcc_for(const scen *s, const char *m)
 	return &rcc_default;
 }
 
-static void
-rcc_clear(scen *s)
+static void rcc_clear(scen *s)
 {
 	int i;
 
@@ -1152,8 +1168,7 @@ rcc_clear(scen *s)
 	s->have_rcc = 0;
 }
 
-static void
-session_clear(scen *s)
+static void session_clear(scen *s)
 {
 	int i;
 
@@ -1178,8 +1193,7 @@ session_clear(scen *s)
 	s->sess = S_NONE;
 }
 
-static void
-step_clear(step *st)
+static void step_clear(step *st)
 {
 	jv_free(st->body);
 	jv_free(st->sentb);
@@ -1191,8 +1205,7 @@ step_clear(step *st)
 	memset(st, 0, sizeof *st);
 }
 
-static stream_rec *
-stream_by_msid(scen *s, const char *msid)
+static stream_rec *stream_by_msid(scen *s, const char *msid)
 {
 	int i;
 
@@ -1202,8 +1215,7 @@ stream_by_msid(scen *s, const char *msid)
 	return NULL;
 }
 
-static void
-stream_set(scen *s, const char *msid, const char *name, const char *state)
+static void stream_set(scen *s, const char *msid, const char *name, const char *state)
 {
 	stream_rec *r;
 
@@ -1224,8 +1236,7 @@ stream_set(scen *s, const char *msid, const char *name, const char *state)
 	r->state = xstrdup(state);
 }
 
-static void
-call_set(scen *s, const char *id, const char *state)
+static void call_set(scen *s, const char *id, const char *state)
 {
 	int i;
 
@@ -1244,16 +1255,14 @@ call_set(scen *s, const char *id, const char *state)
 	s->calls[i].state = xstrdup(state);
 }
 
-static int
-live_stream_state(const char *st)
+static int live_stream_state(const char *st)
 {
 	return !strcmp(st, "publishing") || !strcmp(st, "playing");
 }
 
 /* ------------------------------------------------------------------ reporting */
 
-static void
-report(scen *s, int ok, int line, const char *what, const char *detail)
+static void report(scen *s, int ok, int line, const char *what, const char *detail)
 {
 	step *st = &s->cur;
 
@@ -1269,8 +1278,7 @@ report(scen *s, int ok, int line, const char *what, const char *detail)
 }
 
 /* a problem with the scenario or the server's protocol, not an expectation */
-static void
-problem(scen *s, int line, const char *what, const char *detail)
+static void problem(scen *s, int line, const char *what, const char *detail)
 {
 	printf("FAIL %s:%d %s: %s\n", s->name, line, what, detail);
 	s->fail++;
@@ -1278,8 +1286,7 @@ problem(scen *s, int line, const char *what, const char *detail)
 
 /* ------------------------------------------------------------------ connect's reply */
 
-static int
-rcc_load(scen *s, const jv *reply, sbuf *err)
+static int rcc_load(scen *s, const jv *reply, sbuf *err)
 {
 	const jv *r = jv_member(reply, "restClientConfig");
 	static const char *const fields[] = { "clientExclude", "restExclude", "restOnError",
@@ -1308,21 +1315,28 @@ rcc_load(scen *s, const jv *reply, sbuf *err)
 			const jv *v = jv_member(e, fields[f]);
 			const char *dflt = f == 2 ? "LOG" : f == 3 ? "NOTIFY" : "";
 			if (v != NULL && v->kind != WJ_STRING) {
-				sb_printf(err, "restClientConfig.%s.%s is not a string", r->key[i], fields[f]);
+				sb_printf(err, "restClientConfig.%s.%s is not a string", r->key[i],
+					  fields[f]);
 				*slot[f] = xstrdup(dflt);
 			} else {
 				*slot[f] = xstrdup(v != NULL ? v->str : dflt);
 			}
 		}
 		if (strcmp(x.restOnError, "LOG") && strcmp(x.restOnError, "FAIL"))
-			sb_printf(err, "restClientConfig.%s.restOnError \"%s\" is neither LOG nor FAIL; ",
-			    x.method, x.restOnError);
+			sb_printf(
+				err,
+				"restClientConfig.%s.restOnError \"%s\" is neither LOG nor FAIL; ",
+				x.method, x.restOnError);
 		if (strcmp(x.restPolicy, "NOTIFY") && strcmp(x.restPolicy, "OVERWRITE") &&
 		    strcmp(x.restPolicy, "DISABLE"))
-			sb_printf(err, "restClientConfig.%s.restPolicy \"%s\" is not NOTIFY, OVERWRITE or "
-			    "DISABLE; ", x.method, x.restPolicy);
+			sb_printf(
+				err,
+				"restClientConfig.%s.restPolicy \"%s\" is not NOTIFY, OVERWRITE or "
+				"DISABLE; ",
+				x.method, x.restPolicy);
 		if (e->n != 5)
-			sb_printf(err, "restClientConfig.%s has %d fields, WCS's have 5; ", x.method, e->n);
+			sb_printf(err, "restClientConfig.%s has %d fields, WCS's have 5; ",
+				  x.method, e->n);
 		s->rcc = xrealloc(s->rcc, (size_t)(s->nrcc + 1) * sizeof *s->rcc);
 		s->rcc[s->nrcc++] = x;
 	}
@@ -1330,8 +1344,7 @@ rcc_load(scen *s, const jv *reply, sbuf *err)
 }
 
 /* for each comma-separated name in list: fn(name) */
-static int
-each_name(const char *list, int (*fn)(void *, const char *), void *arg)
+static int each_name(const char *list, int (*fn)(void *, const char *), void *arg)
 {
 	const char *p = list, *c;
 	int n = 0;
@@ -1357,16 +1370,14 @@ each_name(const char *list, int (*fn)(void *, const char *), void *arg)
 	return n;
 }
 
-static int
-del_cb(void *o, const char *name)
+static int del_cb(void *o, const char *name)
 {
 	return jv_del(o, name);
 }
 
 struct ow { jv *eff; const jv *reply; sbuf *words; };
 
-static int
-overwrite_cb(void *a, const char *name)
+static int overwrite_cb(void *a, const char *name)
 {
 	struct ow *w = a;
 	const jv *v = jv_get(w->reply, name);
@@ -1384,34 +1395,32 @@ overwrite_cb(void *a, const char *name)
 
 /* ------------------------------------------------------------------ one hook */
 
-static void
-note_method(scen *s, const char *m)
+static void note_method(scen *s, const char *m)
 {
 	int i;
 
 	for (i = 0; i < s->nsent; i++)
 		if (!strcmp(s->sent_methods[i], m))
 			return;
-	s->sent_methods = xrealloc(s->sent_methods, (size_t)(s->nsent + 1) * sizeof *s->sent_methods);
+	s->sent_methods =
+		xrealloc(s->sent_methods, (size_t)(s->nsent + 1) * sizeof *s->sent_methods);
 	s->sent_methods[s->nsent++] = xstrdup(m);
 }
 
-static void
-summary_add(scen *s, const char *m, const char *what)
+static void summary_add(scen *s, const char *m, const char *what)
 {
 	sb_printf(&s->summary, "%s%s %s", s->summary.n ? ", " : "", m, what);
 }
 
 /* bookkeeping of streams, calls and the session once WCS's outcome is known */
-static void
-update_state(scen *s, step *st)
+static void update_state(scen *s, step *st)
 {
 	const char *m = st->method;
 	const jv *b = st->eff != NULL ? st->eff : st->body;
 	const char *msid = jv_str_at(b, "mediaSessionId"), *name = jv_str_at(b, "name");
 	const char *callid = jv_str_at(b, "callId"), *status = jv_str_at(b, "status");
-	int goes_on = st->out == O_PROCEEDS || st->out == O_ERROR_IGNORED || st->out == O_NOT_SENT ||
-	    st->out == O_ERROR_EVENT;
+	int goes_on = st->out == O_PROCEEDS || st->out == O_ERROR_IGNORED ||
+		      st->out == O_NOT_SENT || st->out == O_ERROR_EVENT;
 
 	if (!strcmp(m, "publishStream"))
 		stream_set(s, msid, name, goes_on ? "publishing" : "refused");
@@ -1424,9 +1433,11 @@ update_state(scen *s, step *st)
 	else if (!strcmp(m, "StreamKeepAliveEvent") && st->out == O_TERMINATED)
 		stream_set(s, msid, name, "terminated");
 	else if (!strcmp(m, "StreamStatusEvent") && status != NULL) {
-		static const struct { const char *st, *to; } t[] = {
-			{ "PUBLISHING", "publishing" }, { "PLAYING", "playing" },
-			{ "UNPUBLISHED", "unpublished" }, { "STOPPED", "stopped" }, { "FAILED", "failed" },
+		static const struct { const char *st, *to;
+		} t[] = {
+			{ "PUBLISHING", "publishing" },   { "PLAYING", "playing" },
+			{ "UNPUBLISHED", "unpublished" }, { "STOPPED", "stopped" },
+			{ "FAILED", "failed" },
 		};
 		size_t i;
 		for (i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -1446,8 +1457,7 @@ update_state(scen *s, step *st)
 }
 
 /* describe the outcome in words (st->words) */
-static void
-describe(scen *s, step *st, const sbuf *ow)
+static void describe(scen *s, step *st, const sbuf *ow)
 {
 	sbuf *w = &st->words;
 	const char *m = st->method, *op = op_words(m);
@@ -1461,7 +1471,8 @@ describe(scen *s, step *st, const sbuf *ow)
 			sb_puts(w, "; no restClientConfig, so every method keeps LOG/NOTIFY");
 		else {
 			int i;
-			sb_printf(w, "; restClientConfig for %d method%s:", s->nrcc, s->nrcc == 1 ? "" : "s");
+			sb_printf(w, "; restClientConfig for %d method%s:", s->nrcc,
+				  s->nrcc == 1 ? "" : "s");
 			for (i = 0; i < s->nrcc; i++) {
 				const rcc_entry *e = &s->rcc[i];
 				sb_printf(w, " %s{%s,%s", e->method, e->restOnError, e->restPolicy);
@@ -1474,16 +1485,20 @@ describe(scen *s, step *st, const sbuf *ow)
 		}
 		break;
 	case O_CONNECT_REFUSED:
-		sb_printf(w, "connect answered %d: session refused; client sees ConnectionStatusEvent "
-		    "FAILED (SESSION_STATUS.FAILED, \"REST App failed\")", st->status);
+		sb_printf(w,
+			  "connect answered %d: session refused; client sees ConnectionStatusEvent "
+			  "FAILED (SESSION_STATUS.FAILED, \"REST App failed\")",
+			  st->status);
 		break;
 	case O_PROCEEDS:
 		sb_printf(w, "%s answered %d", m, st->status);
 		if (!strcmp(c->restPolicy, "OVERWRITE")) {
 			if (ow->n)
-				sb_printf(w, ", OVERWRITE %s: WCS goes on with %s", c->restOverwrite, ow->p);
+				sb_printf(w, ", OVERWRITE %s: WCS goes on with %s",
+					  c->restOverwrite, ow->p);
 			else
-				sb_printf(w, ", OVERWRITE %s: nothing changed, WCS goes on", c->restOverwrite);
+				sb_printf(w, ", OVERWRITE %s: nothing changed, WCS goes on",
+					  c->restOverwrite);
 		} else {
 			sb_printf(w, ": %s goes ahead", op);
 		}
@@ -1493,8 +1508,10 @@ describe(scen *s, step *st, const sbuf *ow)
 			sb_puts(w, "; the call rings at the client");
 		break;
 	case O_ERROR_IGNORED:
-		sb_printf(w, "%s answered %d but restOnError is LOG: WCS logs it and the %s goes ahead",
-		    m, st->status, op);
+		sb_printf(
+			w,
+			"%s answered %d but restOnError is LOG: WCS logs it and the %s goes ahead",
+			m, st->status, op);
 		if (!strcmp(m, "OnDataEvent"))
 			sb_puts(w, "; sender sees DataStatusEvent ACCEPTED");
 		break;
@@ -1509,13 +1526,17 @@ describe(scen *s, step *st, const sbuf *ow)
 			sb_printf(w, "; client sees %s %s", st->client_ev, st->client_st);
 		break;
 	case O_ERROR_EVENT:
-		sb_printf(w, "%s answered %d, restOnError FAIL on an event: WCS goes on and sends the "
-		    "client an ErrorEvent", m, st->status);
+		sb_printf(w,
+			  "%s answered %d, restOnError FAIL on an event: WCS goes on and sends the "
+			  "client an ErrorEvent",
+			  m, st->status);
 		if (!strcmp(m, "StreamKeepAliveEvent"))
-			sb_puts(w, " (only a 403 is documented to stop a stream: it keeps running)");
+			sb_puts(w,
+				" (only a 403 is documented to stop a stream: it keeps running)");
 		break;
 	case O_TERMINATED:
-		sb_printf(w, "StreamKeepAliveEvent answered %d, restOnError FAIL: stream", st->status);
+		sb_printf(w, "StreamKeepAliveEvent answered %d, restOnError FAIL: stream",
+			  st->status);
 		{
 			const char *n = jv_str_at(st->body, "name");
 			if (n != NULL)
@@ -1524,8 +1545,12 @@ describe(scen *s, step *st, const sbuf *ow)
 		sb_puts(w, " terminated; client gets an ErrorEvent");
 		break;
 	case O_NOT_SENT:
-		sb_printf(w, "%s has restPolicy DISABLE: WCS does not call the backend; the %s goes ahead "
-		    "as the client asked", m, op);
+		sb_printf(
+			w,
+			"%s has restPolicy DISABLE: WCS does not call the backend; the %s goes "
+			"ahead "
+			"as the client asked",
+			m, op);
 		break;
 	case O_NO_SESSION:
 		sb_printf(w, "%s not sent: the session is %s, WCS has nothing to ask about", m,
@@ -1545,8 +1570,7 @@ describe(scen *s, step *st, const sbuf *ow)
 		sb_printf(w, " [sent %zu bytes without %s]", st->sent_size, c->restExclude);
 }
 
-static const char *
-short_outcome(const step *st)
+static const char *short_outcome(const step *st)
 {
 	return outcome_names[st->out];
 }
@@ -1555,8 +1579,7 @@ short_outcome(const step *st)
  * One hook as WCS would handle it. args: set PATH=VALUE / unset PATH / app=KEY.
  * Returns 0, or -1 when the scenario cannot go on (transport failure).
  */
-static int
-do_hook(scen *s, int line, const char *method, const char *file, char **args, int nargs)
+static int do_hook(scen *s, int line, const char *method, const char *file, char **args, int nargs)
 {
 	step *st = &s->cur;
 	sbuf err = { 0 }, ow = { 0 }, out = { 0 }, path = { 0 };
@@ -1693,15 +1716,16 @@ do_hook(scen *s, int line, const char *method, const char *file, char **args, in
 	if (rp.status == 200) {
 		if (strcmp(rp.reason, "OK") != 0) {
 			sbuf d = { 0 };
-			sb_printf(&d, "%s answered \"200 %s\"; WCS expects the reason phrase OK", method,
-			    rp.reason);
+			sb_printf(&d, "%s answered \"200 %s\"; WCS expects the reason phrase OK",
+				  method, rp.reason);
 			problem(s, line, "protocol", d.p);
 			free(d.p);
 		}
 		if (st->reply == NULL) {
 			sbuf d = { 0 };
-			sb_printf(&d, "%s answered 200 with a body that is not a JSON object (%s): ", method,
-			    rp.blen ? why : "empty body");
+			sb_printf(&d,
+				  "%s answered 200 with a body that is not a JSON object (%s): ",
+				  method, rp.blen ? why : "empty body");
 			sb_peek(&d, rp.body, rp.blen, 120);
 			problem(s, line, "protocol", d.p);
 			free(d.p);
@@ -1718,7 +1742,8 @@ do_hook(scen *s, int line, const char *method, const char *file, char **args, in
 			s->sess = S_ESTABLISHED;
 			s->ids = jv_new(WJ_OBJECT);
 			{
-				static const char *const keys[] = { "nodeId", "appKey", "sessionId" };
+				static const char *const keys[] = { "nodeId", "appKey",
+								    "sessionId" };
 				size_t k;
 				for (k = 0; k < 3; k++) {
 					const jv *v = jv_member(st->body, keys[k]);
@@ -1801,8 +1826,7 @@ out:
 
 /* ------------------------------------------------------------------ expectations */
 
-static int
-parse_pv(char *arg, char **path, jv **val)
+static int parse_pv(char *arg, char **path, jv **val)
 {
 	char *eq = strchr(arg, '=');
 
@@ -1814,8 +1838,8 @@ parse_pv(char *arg, char **path, jv **val)
 	return 0;
 }
 
-static void
-check_value(scen *s, int line, const char *what, const jv *in, const char *where, char *arg)
+static void check_value(scen *s, int line, const char *what, const jv *in, const char *where,
+			char *arg)
 {
 	char *p;
 	jv *want;
@@ -1843,8 +1867,7 @@ check_value(scen *s, int line, const char *what, const jv *in, const char *where
 	jv_free(want);
 }
 
-static void
-do_expect(scen *s, int line, char **tk, int n, const char *text)
+static void do_expect(scen *s, int line, char **tk, int n, const char *text)
 {
 	step *st = &s->cur;
 	sbuf d = { 0 };
@@ -1980,21 +2003,24 @@ do_expect(scen *s, int line, char **tk, int n, const char *text)
 			sb_printf(&d, "WCS goes on with %s = ", tk[1]);
 			jv_show(&d, v, 80);
 		}
-		report(s, st->eff != NULL && (v == NULL) == !strcmp(k, "no-field"), line, text, d.p);
+		report(s, st->eff != NULL && (v == NULL) == !strcmp(k, "no-field"), line, text,
+		       d.p);
 	} else if ((!strcmp(k, "client-lacks") || !strcmp(k, "client-has")) && n == 2) {
-		/* what WCS passes on to the client: the body it goes on with, minus clientExclude */
+		/* what WCS passes on to the client: the body it goes on with, minus
+		 * clientExclude */
 		jv *cv;
 		const jv *v;
 		if (st->eff == NULL) {
-			report(s, 0, line, text, "WCS does not go on, the client gets no such message");
+			report(s, 0, line, text,
+			       "WCS does not go on, the client gets no such message");
 			goto out;
 		}
 		cv = jv_copy(st->eff);
 		each_name(st->cfg->clientExclude, del_cb, cv);
 		v = jv_get(cv, tk[1]);
 		ok = (v != NULL) == !strcmp(k, "client-has");
-		sb_printf(&d, "what the client gets %s %s (clientExclude \"%s\")", v ? "has" : "lacks",
-		    tk[1], st->cfg->clientExclude);
+		sb_printf(&d, "what the client gets %s %s (clientExclude \"%s\")",
+			  v ? "has" : "lacks", tk[1], st->cfg->clientExclude);
 		jv_free(cv);
 		report(s, ok, line, text, d.p);
 	} else if (!strcmp(k, "reply") && n == 2) {
@@ -2034,7 +2060,8 @@ do_expect(scen *s, int line, char **tk, int n, const char *text)
 		/* OnDataEvent that goes ahead: the sender sees DataStatusEvent ACCEPTED */
 		if (!strcmp(st->method, "OnDataEvent") && !strcmp(tk[1], "DataStatusEvent") &&
 		    !strcmp(tk[2], "ACCEPTED"))
-			ok = st->out == O_PROCEEDS || st->out == O_ERROR_IGNORED || st->out == O_NOT_SENT;
+			ok = st->out == O_PROCEEDS || st->out == O_ERROR_IGNORED ||
+			     st->out == O_NOT_SENT;
 		sb_printf(&d, "the client sees %s %s", *st->client_ev ? st->client_ev : "no error",
 		    st->client_st);
 		report(s, ok, line, text, d.p);
@@ -2057,13 +2084,15 @@ do_expect(scen *s, int line, char **tk, int n, const char *text)
 			while (i < st->reply_raw.n && i < st->sent_raw.n &&
 			    st->reply_raw.p[i] == st->sent_raw.p[i])
 				i++;
-			sb_printf(&d, "reply (%zu bytes) differs from the %zu bytes sent at byte %zu: ",
-			    st->reply_raw.n, st->sent_raw.n, i);
+			sb_printf(&d,
+				  "reply (%zu bytes) differs from the %zu bytes sent at byte %zu: ",
+				  st->reply_raw.n, st->sent_raw.n, i);
 			sb_peek(&d, sb_str(&st->reply_raw) + i, st->reply_raw.n - i, 60);
 		}
 		report(s, ok, line, text, d.p);
 	} else if ((!strcmp(k, "mirror") || !strcmp(k, "echo")) && n == 1) {
-		/* mirror: every field sent comes back (connect's rule); echo: nothing else changed */
+		/* mirror: every field sent comes back (connect's rule); echo: nothing else
+		 * changed */
 		int i;
 		if (!st->sent || st->reply == NULL) {
 			report(s, 0, line, text, st->sent ? "the reply is not JSON" : "not sent");
@@ -2098,8 +2127,7 @@ out:
 
 /* split a line into tokens: blanks separate; "..." (with \" escapes) may appear inside a
  * token and is kept as written; # outside quotes starts a comment */
-static int
-tokenize(char *line, char **tk, int max)
+static int tokenize(char *line, char **tk, int max)
 {
 	int n = 0;
 	char *p = line, *o;
@@ -2132,8 +2160,7 @@ tokenize(char *line, char **tk, int max)
 	return n;
 }
 
-static int
-run_flow(const char *file, http_conn *h, const char *prefix)
+static int run_flow(const char *file, http_conn *h, const char *prefix)
 {
 	FILE *f = fopen(file, "r");
 	char line[8192], text[8192];
@@ -2164,7 +2191,8 @@ run_flow(const char *file, http_conn *h, const char *prefix)
 		text[strcspn(text, "\r\n")] = '\0';
 		n = tokenize(line, tk, MAX_TOKENS);
 		if (n < 0) {
-			problem(&s, lineno, "scenario", n == -1 ? "too many words" : "unclosed quote");
+			problem(&s, lineno, "scenario",
+				n == -1 ? "too many words" : "unclosed quote");
 			s.bad = 1;
 			break;
 		}
@@ -2207,14 +2235,16 @@ run_flow(const char *file, http_conn *h, const char *prefix)
 				size_t L;
 				/* the expectation's text without a trailing comment */
 				for (const char *q = t; *q; q++)
-					if (*q == '#' && (q == t || q[-1] == ' ' || q[-1] == '\t')) {
+					if (*q == '#' &&
+					    (q == t || q[-1] == ' ' || q[-1] == '\t')) {
 						hash = q;
 						break;
 					}
 				L = hash ? (size_t)(hash - t) : strlen(t);
 				while (L > 0 && (t[L - 1] == ' ' || t[L - 1] == '\t'))
 					L--;
-				snprintf(what, sizeof what, "expect %.*s", (int)(L < 580 ? L : 580), t);
+				snprintf(what, sizeof what, "expect %.*s", (int)(L < 580 ? L : 580),
+					 t);
 				do_expect(&s, lineno, tk + 1, n - 1, what);
 			}
 		} else {
@@ -2239,16 +2269,14 @@ run_flow(const char *file, http_conn *h, const char *prefix)
 	return s.bad ? -1 : 0;
 }
 
-static void
-usage(void)
+static void usage(void)
 {
 	fprintf(stderr, "usage: wcs-sim --server HOST:PORT [--timeout SECONDS] [--prefix PATH] "
 	    "FLOW...\n");
 	exit(2);
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	http_conn h;
 	const char *prefix = "/rest/my_api";

@@ -83,11 +83,18 @@ static int open_conn(const struct sockaddr_in *to, const char *from, int nonbloc
 }
 
 static int slow(const struct sockaddr_in *to, const char *from, int nconns, double seconds,
-    int interval_ms)
+		int interval_ms)
 {
-	static const char req[] = "POST /slow/publishStream HTTP/1.1\r\nHost: loris\r\n"
-	    "X-Trickle: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char req[] =
+		"POST /slow/publishStream HTTP/1.1\r\nHost: loris\r\n"
+		"X-Trickle: "
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"a"
+		"a"
+		"a"
+		"a"
+		"a"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	struct pollfd *p = calloc((size_t)nconns, sizeof *p);
 	double *opened = calloc((size_t)nconns, sizeof *opened), t0 = now(), first = -1, last = -1;
 	size_t *sent = calloc((size_t)nconns, sizeof *sent);
@@ -137,8 +144,9 @@ static int slow(const struct sockaddr_in *to, const char *from, int nconns, doub
 			next_byte += interval_ms / 1000.0;
 		}
 	}
-	printf("slow: opened %d, closed at once %d, closed later %d (first %.1f s, last %.1f s), open %d\n",
-	    nconns, at_once, later, first, last, open);
+	printf("slow: opened %d, closed at once %d, closed later %d (first %.1f s, last %.1f s), "
+	       "open %d\n",
+	       nconns, at_once, later, first, last, open);
 	for (int i = 0; i < nconns; i++)
 		if (p[i].fd >= 0)
 			close(p[i].fd);
@@ -158,7 +166,8 @@ static int cmp_double(const void *a, const void *b)
 static int exchange(int fd, const char *head, size_t hn, const char *body, size_t bn, int *closes)
 {
 	static char in[1 << 16];
-	if (send(fd, head, hn, MSG_NOSIGNAL) != (ssize_t)hn || send(fd, body, bn, MSG_NOSIGNAL) != (ssize_t)bn)
+	if (send(fd, head, hn, MSG_NOSIGNAL) != (ssize_t)hn ||
+	    send(fd, body, bn, MSG_NOSIGNAL) != (ssize_t)bn)
 		return -1;
 	size_t got = 0;
 	for (;;) {
@@ -171,7 +180,8 @@ static int exchange(int fd, const char *head, size_t hn, const char *body, size_
 		if (!end)
 			continue;
 		char *cl = strcasestr(in, "\r\ncontent-length:");
-		size_t want = (size_t)(end + 4 - in) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+		size_t want =
+			(size_t)(end + 4 - in) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
 		if (got < want)
 			continue;
 		*closes = strcasestr(in, "\r\nconnection: close") != NULL;
@@ -180,7 +190,7 @@ static int exchange(int fd, const char *head, size_t hn, const char *body, size_
 }
 
 static int client(const struct sockaddr_in *to, const char *from, int n, const char *file,
-    const char *path)
+		  const char *path)
 {
 	FILE *f = fopen(file, "rb");
 	static char body[1 << 20];
@@ -199,7 +209,8 @@ static int client(const struct sockaddr_in *to, const char *from, int n, const c
 			reconnects++;
 		}
 		double t = now();
-		int closes = 0, st = fd < 0 ? -1 : exchange(fd, head, (size_t)hn, body, bn, &closes);
+		int closes = 0,
+		    st = fd < 0 ? -1 : exchange(fd, head, (size_t)hn, body, bn, &closes);
 		lat[i] = (now() - t) * 1e6;
 		if (st < 0) {
 			errors++;

@@ -1,7 +1,8 @@
 /*
  * test_linear.c -- the request path costs time linear in the body, for every adversarial
  * shape: each shape is decided at about 128 KiB and at 8 times that, and the time ratio,
- * scaled to exactly 8 times the bytes, must stay under 10 (linear: 8; quadratic: 64). Times are thread CPU time, the best of
+ * scaled to exactly 8 times the bytes, must stay under 10 (linear: 8; quadratic: 64). Times are
+ * thread CPU time, the best of
  * several rounds of repeated calls, so other load on the machine matters little.
  * A watchdog fails a shape that takes more than WATCHDOG_S seconds in all (a quadratic
  * path on a 1 MiB body takes minutes).
@@ -78,40 +79,24 @@ static void deep_wide(buf *b, size_t size)     /* subtrees 63 deep, side by side
 	puts0(b, "]}");
 }
 
-static void many_keys(buf *b, size_t size)
+/* An object of many keys after a few the policy reads; key i is printf(format, i). */
+static void keys(buf *b, size_t size, const char *format)
 {
-	char k[32];
+	char k[300];
 	puts0(b, "{\"name\":\"n\",\"custom\":{\"token\":\"x\"}");
 	for (int i = 0; b->n < size; i++) {
-		snprintf(k, sizeof k, ",\"k%d\":0", i);
+		snprintf(k, sizeof k, format, i);
 		puts0(b, k);
 	}
 	puts0(b, "}");
 }
 
-static void escaped_keys(buf *b, size_t size)
-{
-	char k[32];
-	puts0(b, "{\"name\":\"n\"");
-	for (int i = 0; b->n < size; i++) {
-		snprintf(k, sizeof k, ",\"\\u006b\\u0065%d\":0", i);
-		puts0(b, k);
-	}
-	puts0(b, "}");
-}
-
+static void many_keys(buf *b, size_t size) { keys(b, size, ",\"k%d\":0"); }
+static void escaped_keys(buf *b, size_t size) { keys(b, size, ",\"\\u006b\\u0065%d\":0"); }
 static void prefix_keys(buf *b, size_t size)
 {
-	char k[32];
-	puts0(b, "{\"name\":\"n\"");
-	for (int i = 0; b->n < size; i++) {
-		puts0(b, ",\"");
-		for (int j = 0; j < 20; j++)
-			puts0(b, "prefixprefix");
-		snprintf(k, sizeof k, "%d\":0", i);
-		puts0(b, k);
-	}
-	puts0(b, "}");
+	keys(b, size, ",\"prefixprefixprefixprefixprefixprefixprefixprefixprefixprefix"
+	     "prefixprefixprefixprefixprefixprefixprefixprefixprefixprefix%d\":0");
 }
 
 static void equal_objects(buf *b, size_t size)  /* custom.a == custom.b, keys in other orders */
@@ -143,19 +128,35 @@ static const struct {
 	{ "many keys", many_keys, { 0 }, 200 },
 	{ "many escaped keys", escaped_keys, { 0 }, 200 },
 	{ "many keys with a long shared prefix", prefix_keys, { 0 }, 200 },
-	{ "one long string (glob, interpolation)", NULL,
-	    { "{\"name\":\"", "zzzzzzzzzzzzzzzz", "\",\"custom\":{\"token\":\"x\"}}" }, 200 },
-	{ "unicode escape run", NULL, { "{\"name\":\"", "\\u00e9\\u007a\\ud83d\\ude00", "\"}" }, 200 },
+	{ "one long string (glob, interpolation)",
+	  NULL,
+	  { "{\"name\":\"", "zzzzzzzzzzzzzzzz", "\",\"custom\":{\"token\":\"x\"}}" },
+	  200 },
+	{ "unicode escape run",
+	  NULL,
+	  { "{\"name\":\"", "\\u00e9\\u007a\\ud83d\\ude00", "\"}" },
+	  200 },
 	{ "backslash escape run", NULL, { "{\"name\":\"", "\\\\\\\"\\/\\n", "\"}" }, 200 },
-	{ "multi-byte UTF-8 text", NULL, { "{\"name\":\"",
-	    "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xe2\x82\xac\xf0\x9f\x98\x80", "\"}" }, 200 },
+	{ "multi-byte UTF-8 text",
+	  NULL,
+	  { "{\"name\":\"",
+	    "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xe2\x82\xac\xf0\x9f\x98\x80",
+	    "\"}" },
+	  200 },
 	{ "huge number", NULL, { "{\"custom\":{\"n\":-", "1234567890", ".5e-3}}" }, 403 },
 	{ "wide array", NULL, { "{\"a\":[0", ",1,true,null,\"s\"", "]}" }, 200 },
-	{ "many small objects with escaped keys", NULL, { "{\"a\":[{}",
+	{ "many small objects with escaped keys",
+	  NULL,
+	  { "{\"a\":[{}",
 	    ",{\"\\u0061\":1,\"b\":2,\"\\u0063\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
-	    "\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,\"p\":16}", "]}" }, 200 },
+	    "\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,\"p\":16}",
+	    "]}" },
+	  200 },
 	{ "two large equal objects", equal_objects, { 0 }, 200 },
-	{ "invalid UTF-8 at the end", NULL, { "{\"name\":\"", "plain text, then ", "\xc3\x28\"}" }, 400 },
+	{ "invalid UTF-8 at the end",
+	  NULL,
+	  { "{\"name\":\"", "plain text, then ", "\xc3\x28\"}" },
+	  400 },
 };
 
 static const char *current;
@@ -189,7 +190,8 @@ static double cost(const buf *b, int *status)
 		double t0 = now_s(), t;
 		do {
 			wcsp_reply r;
-			*status = wcsp_decide(&wcsp_compiled_policy, &ctx, "publishStream", 13, b->s, b->n, &r);
+			*status = wcsp_decide(&wcsp_compiled_policy, &ctx, "publishStream", 13,
+					      b->s, b->n, &r);
 			wcsp_reply_free(&r);
 			calls++;
 		} while ((t = now_s() - t0) < 0.02 && calls < 1000);
@@ -226,13 +228,15 @@ int main(void)
 			    shapes[i].status);
 			failed++;
 		} else if (ratio > MAX_RATIO) {
-			printf("FAIL linear cost %s: %zu B %.3f ms, %zu B %.3f ms: ratio %.1f > %.0f\n",
-			    current, small.n, t1 * 1e3, large.n, t8 * 1e3, ratio, MAX_RATIO);
+			printf("FAIL linear cost %s: %zu B %.3f ms, %zu B %.3f ms: ratio %.1f > "
+			       "%.0f\n",
+			       current, small.n, t1 * 1e3, large.n, t8 * 1e3, ratio, MAX_RATIO);
 			failed++;
 		} else
-			printf("PASS linear cost %s (ratio %.1f for 8x the bytes)\n", current, ratio);
-		printf("INFO linear %-40s %8zu B %8.3f ms %8zu B %8.3f ms  x%.1f\n", current, small.n,
-		    t1 * 1e3, large.n, t8 * 1e3, ratio);
+			printf("PASS linear cost %s (ratio %.1f for 8x the bytes)\n", current,
+			       ratio);
+		printf("INFO linear %-40s %8zu B %8.3f ms %8zu B %8.3f ms  x%.1f\n", current,
+		       small.n, t1 * 1e3, large.n, t8 * 1e3, ratio);
 		free(small.s);
 		free(large.s);
 	}

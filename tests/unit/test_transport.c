@@ -101,7 +101,8 @@ static void accept_cases(void)
 	wcsp_policy none;
 	memset(&none, 0, sizeof none);
 	struct sockaddr_in v4 = { .sin_family = AF_INET };
-	result("no accept from: every caller", tr_accept(&none, (struct sockaddr *)&v4) == 1, "refused");
+	result("no accept from: every caller", tr_accept(&none, (struct sockaddr *)&v4) == 1,
+	       "refused");
 }
 
 static void signature_cases(void)
@@ -111,20 +112,30 @@ static void signature_cases(void)
 	const char *mac = "750c783e6ab0b503eaa86e310a5db738";
 	char h[80];
 	snprintf(h, sizeof h, "WCS %s", mac);
-	result("signature good", tr_signature(key, 4, h, body, strlen(body)) == TR_SIG_OK, "refused");
+	result("signature good", tr_signature(key, 4, h, body, strlen(body)) == TR_SIG_OK,
+	       "refused");
 	snprintf(h, sizeof h, "wcs  750C783E6AB0B503EAA86E310A5DB738 ");
 	result("signature upper case, lower-case scheme, spaces", tr_signature(key, 4, h, body,
 	    strlen(body)) == TR_SIG_OK, "refused");
 	snprintf(h, sizeof h, "WCS %.31s0", mac);
-	result("signature last digit wrong", tr_signature(key, 4, h, body, strlen(body)) == TR_SIG_BAD, "accepted");
-	result("signature body changed", tr_signature(key, 4, "WCS 750c783e6ab0b503eaa86e310a5db738",
-	    "what do ya want for nothing!", 28) == TR_SIG_BAD, "accepted");
-	result("signature missing", tr_signature(key, 4, NULL, body, strlen(body)) == TR_SIG_MISSING, "wrong");
-	result("signature other scheme", tr_signature(key, 4, "Basic 750c783e6ab0b503eaa86e310a5db738",
-	    body, strlen(body)) == TR_SIG_BAD, "accepted");
-	result("signature short", tr_signature(key, 4, "WCS 750c", body, strlen(body)) == TR_SIG_BAD, "accepted");
-	result("signature trailing text", tr_signature(key, 4, "WCS 750c783e6ab0b503eaa86e310a5db738x",
-	    body, strlen(body)) == TR_SIG_BAD, "accepted");
+	result("signature last digit wrong",
+	       tr_signature(key, 4, h, body, strlen(body)) == TR_SIG_BAD, "accepted");
+	result("signature body changed",
+	       tr_signature(key, 4, "WCS 750c783e6ab0b503eaa86e310a5db738",
+			    "what do ya want for nothing!", 28) == TR_SIG_BAD,
+	       "accepted");
+	result("signature missing",
+	       tr_signature(key, 4, NULL, body, strlen(body)) == TR_SIG_MISSING, "wrong");
+	result("signature other scheme",
+	       tr_signature(key, 4, "Basic 750c783e6ab0b503eaa86e310a5db738", body, strlen(body)) ==
+		       TR_SIG_BAD,
+	       "accepted");
+	result("signature short",
+	       tr_signature(key, 4, "WCS 750c", body, strlen(body)) == TR_SIG_BAD, "accepted");
+	result("signature trailing text",
+	       tr_signature(key, 4, "WCS 750c783e6ab0b503eaa86e310a5db738x", body, strlen(body)) ==
+		       TR_SIG_BAD,
+	       "accepted");
 }
 
 int main(void)

@@ -1,13 +1,13 @@
 /*
  * catalog.c -- the method catalog. One row per WCS hook; the order is the documentation's
- * (connect, direct invocations, events, incoming) and is the order restClientConfig lists.
+ * (connect, direct invocations, events, incoming). The compiler checks policies against it;
+ * the server labels its metrics with its names.
  * Both spellings WCS's pages use are kept where they differ (sendDtmf/sendDTMF,
  * sendBugReport/submitBugReport): which one a given WCS build sends is not documented.
  * SubscriptionStatusEvent, XcapStatusEvent, sendStreamEvent and StreamEvent come from the
  * event list of WCS's own method-type page (shared/seeds), which the hook reference lacks.
  */
 #include <string.h>
-#include <ctype.h>
 #include "catalog.h"
 
 #define D WCSP_MT_DIRECT
@@ -72,42 +72,4 @@ int cat_find(const char *name, size_t n)
 		if (strlen(cat_methods[i].name) == n && !memcmp(cat_methods[i].name, name, n))
 			return i;
 	return -1;
-}
-
-/* Levenshtein distance, case-insensitive, on short names (<= 63 bytes). */
-static size_t distance(const char *a, size_t na, const char *b, size_t nb)
-{
-	size_t row[64];
-	if (na > 63 || nb > 63)
-		return (size_t)-1;
-	for (size_t j = 0; j <= nb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= na; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= nb; j++) {
-			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			size_t best = diag + cost;
-			if (up + 1 < best) best = up + 1;
-			if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[nb];
-}
-
-const char *cat_suggest(const char *name, size_t n)
-{
-	const char *best = NULL;
-	size_t bd = (size_t)-1;
-	for (int i = 0; i < cat_nmethods; i++) {
-		const char *c = cat_methods[i].name;
-		size_t d = distance(name, n, c, strlen(c));
-		if (d < bd) { bd = d; best = c; }
-	}
-	/* close enough: at most a third of the name, and at least one edit allowed */
-	size_t limit = n / 3 > 1 ? n / 3 : 2;
-	return bd <= limit ? best : NULL;
 }

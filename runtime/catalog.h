@@ -1,7 +1,8 @@
 /*
- * catalog.h -- the WCS REST methods wcspc knows, with their type (wcs-rest-hooks.md,
- * Appendix A, and the method-type list of WCS's own documentation). The checks read the
- * type and the refusal rule; lowering reads the groups (direct, events, incoming, all).
+ * catalog.h -- the WCS REST methods wcsp knows, with their type (wcs-rest-hooks.md,
+ * Appendix A, and the method-type list of WCS's own documentation). The compiler's checks
+ * read the type and the refusal rule, lowering the groups (direct, events, incoming, all);
+ * the server's metrics label requests with the names.
  */
 #ifndef WCSP_CATALOG_H
 #define WCSP_CATALOG_H
@@ -28,7 +29,5 @@ extern const int cat_nmethods;
 
 /* Index in cat_methods, or -1. */
 int cat_find(const char *name, size_t n);
-/* The catalog name nearest to name (edit distance, case-insensitive), or NULL if none is close. */
-const char *cat_suggest(const char *name, size_t n);
 
 #endif

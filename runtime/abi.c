@@ -1,0 +1,36 @@
+/*
+ * abi.c -- the functions that define the formats of wcsp_abi.h's tables: the compiler writes
+ * set keys with them and the runtime looks keys up with them, so both agree by construction.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "wcsp_abi.h"
+
+int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int r = memcmp(a, b, an < bn ? an : bn);
+	return r ? r : (an > bn) - (an < bn);
+}
+
+uint32_t wcsp_str_search(const wcsp_str *v, uint32_t n, size_t stride, const char *k, size_t kn)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const wcsp_str *s = (const wcsp_str *)(const void *)((const char *)v + mid * stride);
+		int r = wcsp_key_cmp(s->s, s->n, k, kn);
+		if (!r)
+			return mid;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return WCSP_NONE;
+}
+
+size_t wcsp_number_key(double v, char *out)
+{
+	int n = snprintf(out, WCSP_NUMBER_KEY, "n%.17g", v == 0 ? 0.0 : v);
+	return n > 0 && n < WCSP_NUMBER_KEY ? (size_t)n : 0;
+}
