@@ -17,7 +17,8 @@ uint32_t wcsp_str_search(const wcsp_str *v, uint32_t n, size_t stride, const cha
 	uint32_t lo = 0, hi = n;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const wcsp_str *s = (const wcsp_str *)(const void *)((const char *)v + mid * stride);
+		const wcsp_str *s =
+			(const wcsp_str *)(const void *)((const char *)v + mid * stride);
 		int r = wcsp_key_cmp(s->s, s->n, k, kn);
 		if (!r)
 			return mid;
