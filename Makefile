@@ -8,13 +8,14 @@ PREFIX  ?= /usr/local
 
 MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
-NETTLE_LIBS := $(shell pkg-config --libs nettle 2>/dev/null || echo -lnettle)
+NETTLE_LIBS := $(shell pkg-config --libs hogweed nettle 2>/dev/null || echo -lhogweed -lnettle) -lgmp
 
 ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) -Iruntime -I$(B)/compiler -Icompiler
 
 # runtime: decision code (no HTTP) + server; main.o stays out of the archive so
 # generated tables link as `tables.c main.o libwcsprt.a`.
-RT_CORE  = runtime/abi.c runtime/catalog.c runtime/utf8.c runtime/json.c runtime/decide.c runtime/splice.c
+RT_CORE  = runtime/abi.c runtime/catalog.c runtime/utf8.c runtime/json.c runtime/decide.c runtime/splice.c \
+           runtime/world.c runtime/codec.c runtime/keys.c runtime/pubkeys.c runtime/jwt.c runtime/digest.c
 RT_SERV  = runtime/server.c runtime/log.c runtime/metrics.c runtime/transport.c
 RT_OBJ   = $(RT_CORE:%.c=$(B)/%.o) $(RT_SERV:%.c=$(B)/%.o)
 RT_CORE_OBJ = $(RT_CORE:%.c=$(B)/%.o)

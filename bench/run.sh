@@ -25,124 +25,35 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-DUR=${DUR:-10}
-RUNS=${RUNS:-5}
-CONNS=${CONNS:-32}
-WARMUP=${WARMUP:-2}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+wrk_options bench/run.sh
 OUT=${OUT:-$HERE/results.md}
-CMDLINE="DUR=$DUR RUNS=$RUNS CONNS=$CONNS WARMUP=$WARMUP bench/run.sh"
-for v in DUR RUNS CONNS; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench: $v must be a positive integer" >&2; exit 2; }
-done
-[[ $WARMUP =~ ^[0-9]+$ ]] || { echo "bench: WARMUP must be an integer" >&2; exit 2; }
+RESULT_KEYS=2       # results.txt: server body req/s ...
 # missing tools: install their Debian packages with the project's installer (sudo if needed)
-need=""
-for t in wrk:wrk nginx:nginx-light node:nodejs curl:curl; do
-	command -v "${t%%:*}" >/dev/null || need="$need ${t#*:}"
-done
-if [[ -n $need ]]; then
-	echo "bench: installing$need" >&2
-	WCSP_PKGS="${need# }" sh "$ROOT/tools/deps.sh" ||
-		{ echo "bench: could not install$need" >&2; exit 2; }
-fi
+install_missing wrk:wrk nginx:nginx-light node:nodejs curl:curl
 PATH=$PATH:/usr/sbin   # nginx lives there; a non-root PATH may lack it
-for t in wrk nginx node curl make cc; do
-	command -v "$t" >/dev/null || { echo "bench: '$t' not found" >&2; exit 2; }
-done
+require_tools wrk nginx node curl make cc
 
-LOADAVG0=$(cut -d' ' -f1-3 /proc/loadavg)
+LOADAVG0=$(loadavg)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wcsp-bench.XXXXXX")
-declare -A SPID SPIDS SPORT SRSS_IDLE SBIN   # per server instance
-SERVERS=()          # instance names, in start order
-WRK_PID=""
+declare -A SBIN     # stripped binary size, per server instance
 NGINX_PID=""
 LOG_BYTES=0
 LOG_REQS=1
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-
-cleanup() {
-	local p n
-	trap - EXIT INT TERM
-	if [[ -n $WRK_PID ]] && kill -0 "$WRK_PID" 2>/dev/null; then
-		kill -TERM "$WRK_PID" 2>/dev/null || true
-	fi
-	for n in "${SERVERS[@]}"; do
-		p=${SPID[$n]:-}
-		if [[ -n $p ]]; then kill -TERM "$p" 2>/dev/null || true; fi
-	done
-	for n in "${SERVERS[@]}"; do
-		p=${SPID[$n]:-}
-		[[ -n $p ]] || continue
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		if kill -0 "$p" 2>/dev/null; then
-			log "$n (pid $p) ignored SIGTERM for 5 s: SIGKILL"
-			kill -KILL "$p" 2>/dev/null || true
-		fi
-		wait "$p" 2>/dev/null || true
-	done
-	# nginx's worker dies with its master; make sure of it
+# nginx's worker dies with its master; make sure of it
+cleanup_extra() {
+	local p
 	for p in ${SPIDS[nginx]:-}; do
 		if [[ $(cat "/proc/$p/comm" 2>/dev/null) == nginx ]]; then
 			kill -KILL "$p" 2>/dev/null || true
 		fi
 	done
-	if [[ ${KEEP:-0} == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
+set_traps
 
 # ---- helpers -------------------------------------------------------------------------------
-
-clk_tck=$(getconf CLK_TCK)
-
-# utime+stime in ticks, summed over the given pids (all threads of each)
-cpu_ticks() {
-	local p rest total=0
-	for p in "$@"; do
-		rest=$(<"/proc/$p/stat")
-		rest=${rest##*) }
-		# shellcheck disable=SC2086
-		set -- $rest
-		total=$((total + ${12} + ${13}))
-	done
-	echo "$total"
-}
-
-# VmRSS in kB, summed over the given pids
-rss_kb() {
-	local p total=0 v
-	for p in "$@"; do
-		v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status")
-		total=$((total + v))
-	done
-	echo "$total"
-}
-
-# wait until FILE has a line matching "listening on ADDR:PORT"; print PORT
-wait_port() {
-	local file=$1 pid=$2 port
-	for _ in $(seq 100); do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$file" | head -1)
-		[[ -n $port ]] && { echo "$port"; return 0; }
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	log "server did not start; its stderr:"
-	cat "$file" >&2
-	return 1
-}
-
-# start_server NAME STDOUT CMD ARGS...: a server that prints "listening on 127.0.0.1:PORT"
-start_server() {
-	local name=$1 out=$2
-	shift 2
-	"$@" >>"$out" 2>"$WORK/$name.err" &
-	SPID[$name]=$!
-	SPIDS[$name]=$!
-	SERVERS+=("$name")
-	SPORT[$name]=$(wait_port "$WORK/$name.err" "${SPID[$name]}")
-}
 
 free_port() {
 	local p
@@ -214,10 +125,6 @@ start_nginx() {
 	return 1
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit }
-	if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-minmax() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo, hi }'; }
-
 # ---- build ---------------------------------------------------------------------------------
 
 log "work directory $WORK"
@@ -262,12 +169,7 @@ start_server wcsp-policy-t2 /dev/null "$WORK/wcsp-policy" --listen 127.0.0.1:0 \
 	--log-level warn --threads 2
 SBIN[wcsp-policy-log]=${SBIN[wcsp-policy]}
 SBIN[wcsp-policy-t2]=${SBIN[wcsp-policy]}
-sleep 0.5
-for n in "${SERVERS[@]}"; do
-	# shellcheck disable=SC2086
-	SRSS_IDLE[$n]=$(rss_kb ${SPIDS[$n]})
-	log "$n: pid ${SPIDS[$n]}, port ${SPORT[$n]}, idle RSS ${SRSS_IDLE[$n]} kB"
-done
+read_idle_rss
 
 # ---- configurations ------------------------------------------------------------------------
 
@@ -291,10 +193,7 @@ NC=${#CONFIGS[@]}
 # ---- correctness before speed --------------------------------------------------------------
 
 check_reply() {   # instance body path -> prints status, reply in $WORK/reply.<instance>.<body>
-	local inst=$1 body=$2 path=$3
-	curl -s -o "$WORK/reply.$inst.$body" -w '%{http_code}' --max-time 5 \
-		-H 'Content-Type: application/json;charset=UTF-8' \
-		--data-binary "@$HERE/bodies/$body.json" "http://127.0.0.1:${SPORT[$inst]}$path"
+	post_json "$HERE/bodies/$2.json" "http://127.0.0.1:${SPORT[$1]}$3" "$WORK/reply.$1.$2"
 }
 log "checking replies"
 for c in "${CONFIGS[@]}"; do
@@ -323,119 +222,41 @@ RLEN_PUBLISH=$(stat -c %s "$WORK/reply.wcsp-policy.publish")
 
 # run_wrk CONFIG-INDEX SECONDS TAG [ROUND]: one wrk run; appends a result line for TAG=run
 run_wrk() {
-	local idx=$1 secs=$2 tag=$3 round=${4:-0} name inst body path c0 c1 r line f
+	local idx=$1 secs=$2 tag=$3 round=${4:-0} name inst body path
 	IFS='|' read -r name inst body path <<<"${CONFIGS[$idx]}"
-	f=$WORK/wrk.$idx.$tag.out
 	[[ $inst == wcsp-policy-log ]] && : >"$WORK/access.log"
-	# shellcheck disable=SC2086
-	c0=$(cpu_ticks ${SPIDS[$inst]})
-	BODY="$HERE/bodies/$body.json" timeout -k 5 $((secs + 30)) \
-		wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$HERE/post.lua" \
-		"http://127.0.0.1:${SPORT[$inst]}$path" >"$f" 2>&1 &
-	WRK_PID=$!
-	r=0
-	wait "$WRK_PID" || r=$?
-	WRK_PID=""
-	# shellcheck disable=SC2086
-	c1=$(cpu_ticks ${SPIDS[$inst]})
-	# shellcheck disable=SC2086
-	kill -0 ${SPIDS[$inst]} 2>/dev/null || { log "$inst died during the run"; cat "$f" >&2; exit 1; }
-	line=$(grep '^WRK ' "$f" || true)
-	if [[ $r != 0 || -z $line ]]; then
-		log "wrk failed on $name/$body (exit $r):"
-		cat "$f" >&2
-		exit 1
-	fi
+	wrk_run "$inst" "$name/$body" "$secs" "$HERE/bodies/$body.json" \
+		"http://127.0.0.1:${SPORT[$inst]}$path" "$WORK/wrk.$idx.$tag.out"
 	if [[ $inst == wcsp-policy-log ]]; then
 		LOG_BYTES=$(stat -c %s "$WORK/access.log")
-		[[ $line =~ requests=([0-9]+) ]] && LOG_REQS=${BASH_REMATCH[1]}
+		[[ $WRK_LINE =~ requests=([0-9]+) ]] && LOG_REQS=${BASH_REMATCH[1]}
 	fi
 	[[ $tag == run ]] || return 0
-	awk -v n="$name" -v b="$body" -v rd="$round" -v c0="$c0" -v c1="$c1" -v hz="$clk_tck" -v line="$line" \
-		'BEGIN {
-			split(line, kv, " ")
-			for (i = 2; i in kv; i++) { split(kv[i], p, "="); v[p[1]] = p[2] }
-			errs = v["non2xx"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
-			rps = v["requests"] / (v["duration_us"] / 1e6)
-			cpu = (c1 - c0) * 1e6 / hz / v["requests"]
-			printf "%s %s %.0f %d %.2f %d %d %d\n", n, b, rps, v["p99_us"], cpu, errs, v["requests"], rd
-		}' >>"$WORK/results.txt"
+	record "$name $body" "$round"
 	tail -1 "$WORK/results.txt" | awk '{ printf "bench:   %-17s %-8s %8d req/s  p99 %5d us  cpu %6.2f us/req  errors %d\n", $1, $2, $3, $4, $5, $6 }' >&2
 }
 
-: >"$WORK/results.txt"
-if [[ $WARMUP -gt 0 ]]; then
-	log "warm-up: ${WARMUP}s per configuration, not recorded"
-	for ((i = 0; i < NC; i++)); do run_wrk "$i" "$WARMUP" warm; done
-fi
-total=$((RUNS * NC * (DUR + 1)))
-log "measuring: $RUNS rounds x $NC configurations x ${DUR}s (about $((total / 60)) min)"
-for ((run = 0; run < RUNS; run++)); do
-	log "round $((run + 1))/$RUNS"
-	for ((k = 0; k < NC; k++)); do
-		run_wrk $(((k + run) % NC)) "$DUR" run $((run + 1))
-		sleep 1
-	done
-done
-
-declare -A SRSS_LOAD SHWM
-for n in "${SERVERS[@]}"; do
-	# shellcheck disable=SC2086
-	SRSS_LOAD[$n]=$(rss_kb ${SPIDS[$n]})
-	SHWM[$n]=$(for p in ${SPIDS[$n]}; do awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"; done |
-		awk '{ s += $1 } END { print s }')
-done
+measure $((RUNS * NC * (DUR + 1) / 60))
+read_load_rss
 
 # ---- report --------------------------------------------------------------------------------
 
-stat_of() {   # name body column(3 rps, 4 p99, 5 cpu, 6 errs) -> values, one a line
-	awk -v n="$1" -v b="$2" -v c="$3" '$1 == n && $2 == b { print $c }' "$WORK/results.txt"
-}
-declare -A MED_RPS MED_P99 MED_CPU ERRS SPREAD CSPREAD
+KEYS=()             # "server body", one a configuration
 for c in "${CONFIGS[@]}"; do
 	IFS='|' read -r name inst body path <<<"$c"
-	k="$name|$body"
-	MED_RPS[$k]=$(stat_of "$name" "$body" 3 | median)
-	MED_P99[$k]=$(stat_of "$name" "$body" 4 | median)
-	MED_CPU[$k]=$(stat_of "$name" "$body" 5 | median | awk '{ printf "%.2f", $1 }')
-	ERRS[$k]=$(stat_of "$name" "$body" 6 | awk '{ s += $1 } END { print s + 0 }')
-	read -r lo hi < <(stat_of "$name" "$body" 3 | minmax)
-	SPREAD[$k]=$(awk -v lo="$lo" -v hi="$hi" -v m="${MED_RPS[$k]}" \
-		'BEGIN { printf "%d-%d (%.0f%%)", lo, hi, (hi - lo) * 100 / m }')
-	read -r lo hi < <(stat_of "$name" "$body" 5 | minmax)
-	CSPREAD[$k]=$(awk -v lo="$lo" -v hi="$hi" -v m="${MED_CPU[$k]}" \
-		'BEGIN { printf "%.2f-%.2f (%.0f%%)", lo, hi, (hi - lo) * 100 / m }')
+	KEYS+=("$name $body")
+	summarize "$name $body"
 done
 
-# rratio NAME BODY REFNAME REFBODY COLUMN: the ratio NAME/REF of one column within each round
-# (the two ran minutes apart at most), then "median (min-max)" over the rounds. Rounds drift
-# on a shared machine; ratios within a round drift much less than the raw numbers.
-rratio() {
-	awk -v n="$1" -v b="$2" -v rn="$3" -v rb="$4" -v c="$5" '
-		$1 == n && $2 == b { x[$8] = $c }
-		$1 == rn && $2 == rb { y[$8] = $c }
-		END {
-			k = 0
-			for (r in x) if ((r in y) && y[r] > 0) v[++k] = x[r] / y[r]
-			if (k == 0) { print "-"; exit }
-			for (i = 2; i <= k; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-			m = k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-			if (k == 1) printf "%.2f", m; else printf "%.2f (%.2f-%.2f)", m, v[1], v[k]
-		}' "$WORK/results.txt"
-}
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
-fmt_int() { printf '%.0f' "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
-
-cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
 	echo "# wcsp load benchmark"
 	echo
-	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "- machine: $(nproc) cores, ${cpu_model:-unknown CPU}, Linux $(uname -r), load average before: $LOADAVG0"
-	echo "- command: \`$CMDLINE\` (each run: \`wrk -t1 -c$CONNS -d${DUR}s --latency -s bench/post.lua URL\`)"
-	echo "- tools: $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'), nginx $(nginx -v 2>&1 | sed 's|.*/||'), node $(node --version), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?')"
+	echo "- date: $(utc_now)"
+	echo "- machine: $(machine), load average before: $LOADAVG0"
+	command_line
+	echo "- tools: $(wrk_version), nginx $(nginx -v 2>&1 | sed 's|.*/||'), node $(node --version), libmicrohttpd $(pkg_version libmicrohttpd)"
 	echo "- bodies: connect $(stat -c %s "$HERE/bodies/connect.json") B, publishStream with SDP $(stat -c %s "$HERE/bodies/publish.json") B; wcsp-policy replies: connect $RLEN_CONNECT B (with restClientConfig), publishStream $RLEN_PUBLISH B (renamed); nginx answers a fixed 15-byte body"
-	echo "- $RUNS interleaved runs per row (plus ${WARMUP}s unrecorded warm-up); medians; wrk and the servers share the cores"
+	runs_line
 	echo
 	echo "\"vs nginx\" columns: the ratio to nginx (same body) within each round, median over the rounds."
 	echo
@@ -443,60 +264,33 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for c in "${CONFIGS[@]}"; do
 		IFS='|' read -r name inst body path <<<"$c"
-		k="$name|$body"
+		k="$name $body"
 		bin=${SBIN[$inst]:-}
 		[[ -n $bin ]] && bin="$(awk -v b="$bin" 'BEGIN { printf "%.0f KB", b / 1024 }')" || bin="-"
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s | %s |\n' \
-			"$name" "$body" "$(fmt_int "${MED_RPS[$k]}")" \
-			"$(rratio "$name" "$body" nginx "$body" 3 | cut -d' ' -f1)" \
-			"$(fmt_int "${MED_P99[$k]}")" "${MED_CPU[$k]}" \
-			"$(rratio "$name" "$body" nginx "$body" 5 | cut -d' ' -f1)" \
-			"$(mb "${SRSS_IDLE[$inst]}")" "$(mb "${SRSS_LOAD[$inst]}")" "$(mb "${SHWM[$inst]}")" \
-			"$bin" "${ERRS[$k]}"
+		printf '| %s | %s | %s | %s | %s |\n' \
+			"$name" "$body" "$(main_cells "$k" "nginx $body" "$inst")" "$bin" "${ERRS[$k]}"
 	done
 	echo
-	echo "Noise: min-max of the $RUNS runs, and (max-min)/median:"
-	echo
-	echo "| server | body | req/s | server CPU µs/req |"
-	echo "|---|---|---|---|"
-	for c in "${CONFIGS[@]}"; do
-		IFS='|' read -r name inst body path <<<"$c"
-		k="$name|$body"
-		echo "| $name | $body | ${SPREAD[$k]} | ${CSPREAD[$k]} |"
-	done
+	noise_table "server | body" "${KEYS[@]}"
 	echo
 	echo "Derived: ratio within each round, median (min-max) over the $RUNS rounds:"
 	echo
 	echo "| comparison | req/s ratio | server CPU µs/req ratio |"
 	echo "|---|---:|---:|"
-	cmp_row() {   # label name body refname refbody
-		echo "| $1 | $(rratio "$2" "$3" "$4" "$5" 3) | $(rratio "$2" "$3" "$4" "$5" 5) |"
-	}
 	for b in connect publish; do
-		cmp_row "decision cost, $b: 100,000-token set / 4-token set" wcsp-policy-100k "$b" wcsp-policy "$b"
+		ratio_row "decision cost, $b: 100,000-token set / 4-token set" "wcsp-policy-100k $b" "wcsp-policy $b"
 	done
 	for b in connect publish; do
-		cmp_row "policy cost, $b: bench/policy.wcsp / echo.wcsp" wcsp-policy "$b" wcsp-echo "$b"
+		ratio_row "policy cost, $b: bench/policy.wcsp / echo.wcsp" "wcsp-policy $b" "wcsp-echo $b"
 	done
-	cmp_row "access log cost, connect: log on / log off" wcsp-policy-log connect wcsp-policy connect
-	cmp_row "threads, connect: --threads 2 / 1 thread" wcsp-policy-t2 connect wcsp-policy connect
+	ratio_row "access log cost, connect: log on / log off" "wcsp-policy-log connect" "wcsp-policy connect"
+	ratio_row "threads, connect: --threads 2 / 1 thread" "wcsp-policy-t2 connect" "wcsp-policy connect"
 	for b in connect publish; do
-		cmp_row "wcsp-echo / node, $b" wcsp-echo "$b" node "$b"
+		ratio_row "wcsp-echo / node, $b" "wcsp-echo $b" "node $b"
 	done
 	echo
 	echo "The access log of wcsp-policy-log went to a file (page cache, no fsync): $(awk -v b="${LOG_BYTES:-0}" -v r="${LOG_REQS:-1}" 'BEGIN { printf "%.0f", b / r }') bytes a request in its last run (up to 64 KB of it still in the server's stdio buffer)."
 	echo
-	echo "Every run (server body req/s p99_µs cpu_µs/req errors requests round), in the order run:"
-	echo
-	echo '```'
-	cat "$WORK/results.txt"
-	echo '```'
+	runs_block "server body req/s p99_µs cpu_µs/req errors requests round"
 } >"$WORK/results.md"
-cp "$WORK/results.md" "$OUT"
-cat "$WORK/results.md"
-log "written to $OUT"
-nerr=$(awk '{ s += $6 } END { print s + 0 }' "$WORK/results.txt")
-if [[ $nerr != 0 ]]; then
-	log "$nerr requests failed (non-2xx or socket errors): see the errors column"
-	exit 1
-fi
+finish_report

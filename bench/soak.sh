@@ -28,38 +28,27 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+LOG_TAG=soak
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 CONNS=${CONNS:-64}
 WARMUP=${WARMUP:-5}
 SOAK_TIMEOUT=${SOAK_TIMEOUT:-5}
 SLOW=${SLOW:-2}
-for v in SOAK_SECONDS CONNS SOAK_TIMEOUT; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "soak: $v must be a positive integer" >&2; exit 2; }
-done
-for v in WARMUP SLOW; do
-	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "soak: $v must be an integer" >&2; exit 2; }
-done
-need=""
-for t in wrk:wrk curl:curl; do command -v "${t%%:*}" >/dev/null || need="$need ${t#*:}"; done
-if [[ -n $need ]]; then
-	echo "soak: installing$need" >&2
-	WCSP_PKGS="${need# }" sh "$ROOT/tools/deps.sh" || { echo "soak: could not install$need" >&2; exit 2; }
-fi
-for t in wrk curl make cc pgrep; do
-	command -v "$t" >/dev/null || { echo "soak: '$t' not found" >&2; exit 2; }
-done
+positive_ints SOAK_SECONDS CONNS SOAK_TIMEOUT
+whole_ints WARMUP SLOW
+install_missing wrk:wrk curl:curl
+require_tools wrk curl make cc pgrep
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wcsp-soak.XXXXXX")
 SRV_PID=""
 LOG_PID=""
-WRK_PID=""
 BG_PIDS=()       # slow clients and the health probe
-log() { printf 'soak: %s\n' "$*" >&2; }
 
-cleanup() {
+# run by cleanup (bench/lib.sh) after stop_wrk: the clients, the server, the access log counter
+cleanup_extra() {
 	local p kids
-	trap - EXIT INT TERM
-	[[ -n $WRK_PID ]] && kill -TERM "$WRK_PID" 2>/dev/null || true
 	for p in "${BG_PIDS[@]}"; do   # a client loop, then the curl or sleep it was running
 		kids=$(pgrep -P "$p" || true)
 		kill -TERM "$p" 2>/dev/null || true
@@ -74,12 +63,9 @@ cleanup() {
 	for p in "$WRK_PID" "${BG_PIDS[@]}" "$SRV_PID" "$LOG_PID"; do
 		[[ -n $p ]] && wait "$p" 2>/dev/null || true
 	done
-	if [[ ${KEEP:-0} == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
+set_traps
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 # ---- build and start -----------------------------------------------------------------------
@@ -96,14 +82,7 @@ LOG_PID=$!
 "$WORK/wcsp-soak" --listen 127.0.0.1:0 --max-body 65536 --timeout "$SOAK_TIMEOUT" \
 	>"$WORK/access.fifo" 2>"$WORK/server.err" &
 SRV_PID=$!
-PORT=""
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$WORK/server.err")
-	[[ -n $PORT ]] && break
-	kill -0 "$SRV_PID" 2>/dev/null || break
-	sleep 0.05
-done
-[[ -n $PORT ]] || { log "server did not start:"; cat "$WORK/server.err" >&2; exit 1; }
+PORT=$(wait_port "$WORK/server.err" "$SRV_PID") || exit 1
 URL=http://127.0.0.1:$PORT
 sleep 0.3
 RSS_IDLE=$(rss_kb "$SRV_PID")
@@ -268,7 +247,7 @@ SRV_ALIVE=yes
 kill -0 "$SRV_PID" 2>/dev/null || SRV_ALIVE=no
 RSS_END=$( [[ $SRV_ALIVE == yes ]] && rss_kb "$SRV_PID" || echo 0)
 FDS_END=$( [[ $SRV_ALIVE == yes ]] && nfds "$SRV_PID" || echo 0)
-HWM=$( [[ $SRV_ALIVE == yes ]] && awk '/^VmHWM:/ { print $2 }' "/proc/$SRV_PID/status" || echo 0)
+HWM=$( [[ $SRV_ALIVE == yes ]] && hwm_kb "$SRV_PID" || echo 0)
 HEALTH_END=$(curl -s -o "$WORK/health.body" -w '%{http_code}' --max-time 2 "$URL/healthz" || true)
 curl -s --max-time 2 "$URL/metrics" >"$WORK/metrics.txt" || true
 
@@ -308,9 +287,9 @@ kv() { sed -n "s/.* $1=\\([0-9]*\\).*/\\1/p" <<<"$line"; }
 count_of() { cat "$WORK"/slow."$1".[0-9] "$WORK"/slow."$1".[0-9][0-9] 2>/dev/null | grep -c "${2:-.}" || true; }
 
 {
-	echo "# wcsp soak: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "# wcsp soak: $(utc_now)"
 	echo
-	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
+	echo "- machine: $(nproc) cores, $(cpu_model), Linux $(uname -r)"
 	echo "- command: \`SOAK_SECONDS=$SOAK_SECONDS CONNS=$CONNS WARMUP=$WARMUP SOAK_TIMEOUT=$SOAK_TIMEOUT SLOW=$SLOW bench/soak.sh\`"
 	echo "- server: bench/policy.wcsp, \`--max-body 65536 --timeout $SOAK_TIMEOUT\`, access log on"
 	echo

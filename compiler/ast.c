@@ -29,6 +29,11 @@ void ast_free_value(wvalue *v)
 	if (!v) return;
 	free(v->str.s);
 	ast_free_path(v->path);
+	if (v->dig) {
+		free(v->dig->key.s);
+		ast_free_value(v->dig->tmpl);
+		free(v->dig);
+	}
 	free(v);
 }
 
@@ -86,6 +91,25 @@ void ast_free_test(wtest *t)
 	free(t);
 }
 
+static void free_strs(wstr *v, int n)
+{
+	for (int i = 0; i < n; i++) free(v[i].s);
+	free(v);
+}
+
+void ast_free_token(wtoken *t)
+{
+	if (!t) return;
+	free(t->name.s);
+	ast_free_path(t->path);
+	free_strs(t->keys.v, t->keys.n);
+	free(t->key_locs.v);
+	free_strs(t->issuers.v, t->issuers.n);
+	free_strs(t->audiences.v, t->audiences.n);
+	free_strs(t->claims.v, t->claims.n);
+	free(t);
+}
+
 void ast_free_policy(wpolicy *p)
 {
 	free(p->name.s);
@@ -99,6 +123,14 @@ void ast_free_policy(wpolicy *p)
 		free(s);
 	}
 	free(p->sets.v);
+	for (int i = 0; i < p->keys.n; i++) {
+		free(p->keys.v[i]->name.s);
+		free(p->keys.v[i]->file.s);
+		free(p->keys.v[i]);
+	}
+	free(p->keys.v);
+	for (int i = 0; i < p->tokens.n; i++) ast_free_token(p->tokens.v[i]);
+	free(p->tokens.v);
 	for (int i = 0; i < p->apps.n; i++) free(p->apps.v[i].key.s);
 	free(p->apps.v);
 	for (int i = 0; i < p->blocks.n; i++) ast_free_block(p->blocks.v[i]);

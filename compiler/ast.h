@@ -28,18 +28,32 @@ typedef struct wstr {
 	(vec).v[(vec).n++] = (item); \
 } while (0)
 
+/* A field path. Resolved by check.c: when its first segment (unquoted) names a token, the
+ * path reads that token's claims (`viewer.sub`), and token points at it. */
 typedef struct wpath {
 	VEC(wstr) seg;
 	wloc loc;
+	int quoted;                 /* the first segment was written as a string */
+	struct wtoken *token;       /* NULL: a request field */
 } wpath;
 
-enum wval_kind { V_STRING, V_NUMBER, V_TRUE, V_FALSE, V_NULL, V_PATH };
+enum wval_kind { V_STRING, V_NUMBER, V_TRUE, V_FALSE, V_NULL, V_PATH, V_NOW, V_DIGEST };
+
+/* `md5("...") hex`, `hmac_sha1(k, "...") base64`: hash, the key of an HMAC, the template. */
+typedef struct wdigest {
+	int hash;               /* enum wcsp_hash */
+	int enc;                /* enum wcsp_encoding; -1: not written (reported) */
+	wstr key;               /* HMAC: the key's name; s == NULL: a plain hash */
+	wloc key_loc;
+	struct wvalue *tmpl;    /* V_STRING: the template as written */
+} wdigest;
 
 typedef struct wvalue {
 	enum wval_kind kind;
 	wstr str;          /* V_STRING: decoded text; V_NUMBER: the JSON text as written */
-	double num;        /* V_NUMBER */
+	double num;        /* V_NUMBER; V_NOW: the seconds added to now (negative: now - N) */
 	wpath *path;       /* V_PATH */
+	wdigest *dig;      /* V_DIGEST */
 	wloc loc;
 } wvalue;
 
@@ -52,7 +66,9 @@ enum wcond_op {
 	C_GLOB,            /* path ~ val (a string) */
 	C_INSET,           /* path in setname */
 	C_INLIST,          /* path in { list } */
-	C_EXISTS
+	C_EXISTS,
+	C_VALID,           /* valid setname (a token) */
+	C_INARRAY          /* path in val (a V_PATH: an array field or claim) */
 };
 
 typedef struct wcond {
@@ -60,7 +76,7 @@ typedef struct wcond {
 	struct wcond *l, *r;   /* AND, OR: both; NOT: l */
 	wpath *path;
 	wvalue *val;
-	wstr setname;
+	wstr setname;      /* C_INSET: the set; C_VALID: the token */
 	wloc setloc;
 	wvlist list;
 	wloc loc;
@@ -103,9 +119,40 @@ typedef struct wset {
 	wloc loc;
 	wvlist vals;
 	int from_file;          /* `file "..."` */
-	wstr file;              /* the resolved path */
+	wstr file;              /* the resolved path; a live set: the path as written */
+	int live;               /* `file "..." live`: read by the server, not compiled in */
 	int used;
 } wset;
+
+/* `key NAME = file "PATH";`: the file is the server's to read; the compiler only looks at
+ * it (when it can) to tell what kind of key it is. */
+typedef struct wkey {
+	wstr name;
+	wloc loc;
+	wstr file;              /* as written */
+	wloc file_loc;
+	unsigned kinds;         /* check.c: bits of enum wcsp_key_kind the file holds; 0: not
+	                           known (the compiler could not read it) */
+	int used;
+} wkey;
+
+/* `token NAME = jwt PATH key K, ... options;` */
+typedef struct wtoken {
+	wstr name;
+	wloc loc;
+	wpath *path;            /* the request field holding the token */
+	VEC(wstr) keys;
+	VEC(wloc) key_locs;
+	uint32_t algs;          /* bits of enum wcsp_alg; 0: every algorithm the keys allow */
+	wloc alg_locs[16];      /* where each algorithm was written */
+	VEC(wstr) issuers;
+	VEC(wstr) audiences;
+	VEC(wstr) claims;       /* `require`d */
+	uint32_t leeway;
+	int idx;                /* its index in wpolicy.tokens */
+	int used;
+	int opt;                /* the parser: the list a ',' continues */
+} wtoken;
 
 /* An `accept from` range: as written, then as check.c parsed it (the wcsp_cidr form). */
 typedef struct waddr {
@@ -139,6 +186,8 @@ typedef struct wtest {
 	wstr body;              /* the JSON text as written */
 	wloc body_loc;
 	wstr app;               /* s == NULL: the body's appKey decides */
+	int has_clock;          /* `clock N;`: now is N for this test */
+	long long clock;
 	VEC(wexpect *) expects;
 } wtest;
 
@@ -150,6 +199,8 @@ typedef struct wpolicy {
 	VEC(waddr) accept;
 	wloc accept_loc;
 	VEC(wset *) sets;
+	VEC(wkey *) keys;
+	VEC(wtoken *) tokens;
 	VEC(wapp) apps;         /* distinct appKeys in first-use order */
 	VEC(wblock *) blocks;   /* file order */
 	VEC(wstr) custom;       /* `method "Name"` names the catalog lacks (check.c) */
@@ -161,6 +212,7 @@ int wstr_eq(wstr a, const char *s, size_t n);
 
 void ast_free_path(wpath *p);
 void ast_free_value(wvalue *v);
+void ast_free_token(wtoken *t);
 void ast_free_cond(wcond *c);
 void ast_free_stmt(wstmt *s);
 void ast_free_block(wblock *b);

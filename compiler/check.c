@@ -11,7 +11,10 @@
 #include <string.h>
 #include "catalog.h"
 #include "check.h"
+#include "frontend.h"
+#include "keys.h"
 #include "template.h"
+#include "world.h"
 
 int sema_nmethods(const wpolicy *p) { return cat_nmethods + p->custom.n; }
 
@@ -37,6 +40,30 @@ int sema_covers(const wpolicy *p, const wblock *b, int m)
 	case T_ALL: return 1;
 	}
 	return 0;
+}
+
+int sema_key(const wpolicy *p, const char *s, size_t n)
+{
+	for (int i = 0; i < p->keys.n; i++)
+		if (wstr_eq(p->keys.v[i]->name, s, n))
+			return i;
+	return -1;
+}
+
+int sema_token(const wpolicy *p, const char *s, size_t n)
+{
+	for (int i = 0; i < p->tokens.n; i++)
+		if (wstr_eq(p->tokens.v[i]->name, s, n))
+			return i;
+	return -1;
+}
+
+wtoken *sema_claims_of(const wpolicy *p, const wpath *path)
+{
+	if (path->quoted || !path->seg.n)
+		return NULL;
+	int t = sema_token(p, path->seg.v[0].s, path->seg.v[0].n);
+	return t < 0 ? NULL : p->tokens.v[t];
 }
 
 /* The set named name, or NULL. */
@@ -174,6 +201,95 @@ static void check_deny(const wpolicy *p, const wblock *b, const wstmt *s)
 
 static int is_const(const wvalue *v) { return v->kind != V_PATH; }
 
+/* A path may not name a key: a secret never reaches a reply, a log line or a comparison
+ * an attacker can probe. Claims paths mark their token used. */
+static void check_path(wpolicy *p, const wpath *path)
+{
+	if (!path || path->quoted || !path->seg.n)
+		return;
+	const wstr *g = &path->seg.v[0];
+	int k = sema_key(p, g->s, g->n);
+	if (k >= 0)
+		p->keys.v[k]->used = 1;         /* reported here, not as unused too */
+	if (k >= 0)
+		diag(DIAG_ERROR, path->loc,
+		     "key '%s' stands only in a token declaration, as an HMAC "
+		     "digest's key or as ${%s} in a digest's template: a secret never reaches a "
+		     "reply, a log line or a comparison (write \"%s\" for a field of that name)",
+		     g->s, g->s, g->s);
+	wtoken *t = sema_claims_of(p, path);
+	if (t)
+		t->used = 1;
+}
+
+/* `now` is a right-hand side of < <= > >= only. */
+static void no_now(const wvalue *v)
+{
+	if (v && v->kind == V_NOW)
+		diag(DIAG_ERROR, v->loc, "now stands only on the right of <, <=, > or >=");
+}
+
+/* The ${...} of a template: fields, or (in a digest's) keys. */
+static void check_template(wpolicy *p, const wvalue *v, int digest)
+{
+	tpieces t = { 0 };
+	tmpl_split(v, &t);
+	for (int i = 0; i < t.n; i++) {
+		const wpath *f = t.v[i].path;
+		if (!f)
+			continue;
+		int k = f->seg.n == 1 ? sema_key(p, f->seg.v[0].s, f->seg.v[0].n) : -1;
+		if (k >= 0 && digest) {
+			wkey *key = p->keys.v[k];
+			key->used = 1;
+			if (key->kinds && !(key->kinds & 1u << WK_SECRET))
+				diag(DIAG_ERROR, v->loc,
+				     "key '%s' is not a secret (its file holds a "
+				     "public key): ${KEY} in a digest is the secret's bytes",
+				     key->name.s);
+		} else if (k >= 0 || (f->seg.n > 1 && sema_key(p, f->seg.v[0].s,
+								   f->seg.v[0].n) >= 0)) {
+			p->keys.v[sema_key(p, f->seg.v[0].s, f->seg.v[0].n)]->used = 1;
+			diag(DIAG_ERROR, v->loc, "key '%s' in ${...}: %s", f->seg.v[0].s,
+			     digest ? "a key's bytes are ${NAME}, no field of it"
+				    : "only a digest's template may hold a key; a secret never "
+				      "reaches a reply");
+		} else
+			check_path(p, f);
+	}
+	tmpl_free(&t);
+}
+
+static void check_digest(wpolicy *p, const wdigest *d)
+{
+	if (d->key.s) {
+		int k = sema_key(p, d->key.s, d->key.n);
+		if (k < 0)
+			diag(DIAG_ERROR, d->key_loc, "no key named '%s' (declare it: key %s = file "
+			     "\"PATH\";)", d->key.s, d->key.s);
+		else {
+			wkey *key = p->keys.v[k];
+			key->used = 1;
+			if (key->kinds && !(key->kinds & 1u << WK_SECRET))
+				diag(DIAG_ERROR, d->key_loc,
+				     "key '%s' is not an HMAC secret: its file "
+				     "holds a public key, which verifies tokens but keys no HMAC",
+				     key->name.s);
+		}
+	}
+	check_template(p, d->tmpl, 1);
+}
+
+static void check_value(wpolicy *p, const wvalue *v)
+{
+	if (!v)
+		return;
+	if (v->kind == V_PATH)
+		check_path(p, v->path);
+	else if (v->kind == V_DIGEST)
+		check_digest(p, v->dig);
+}
+
 static void check_cond(wpolicy *p, const wcond *c)
 {
 	if (!c)
@@ -185,13 +301,24 @@ static void check_cond(wpolicy *p, const wcond *c)
 	case C_NOT:
 		check_cond(p, c->l);
 		return;
+	default:
+		break;
+	}
+	check_path(p, c->path);
+	check_value(p, c->val);
+	switch (c->op) {
+	case C_EQ: case C_NE:
+		no_now(c->val);
+		return;
 	case C_LT: case C_LE: case C_GT: case C_GE:
-		if (c->val->kind != V_NUMBER)
+		if (c->val->kind != V_NUMBER && c->val->kind != V_NOW)
 			diag(DIAG_ERROR, c->val->loc,
-			     "'<', '<=', '>', '>=' compare numbers: write a number here");
+			     "'<', '<=', '>', '>=' compare numbers: write a number or now here");
 		return;
 	case C_GLOB:
-		if (c->val->kind != V_STRING)
+		if (c->val->kind == V_NOW)
+			no_now(c->val);
+		else if (c->val->kind != V_STRING)
 			diag(DIAG_ERROR, c->val->loc, "'~' takes a glob pattern string");
 		else if (!c->val->str.n)
 			diag(DIAG_ERROR, c->val->loc,
@@ -210,10 +337,23 @@ static void check_cond(wpolicy *p, const wcond *c)
 	}
 	case C_INLIST:
 		for (int i = 0; i < c->list.n; i++)
-			if (!is_const(c->list.v[i]))
+			if (c->list.v[i]->kind == V_NOW)
+				no_now(c->list.v[i]);
+			else if (!is_const(c->list.v[i]))
 				diag(DIAG_ERROR, c->list.v[i]->loc,
 				     "set members must be constants, not fields");
 		return;
+	case C_VALID: {
+		int t = sema_token(p, c->setname.s, c->setname.n);
+		if (t >= 0)
+			p->tokens.v[t]->used = 1;
+		else
+			diag(DIAG_ERROR, c->setloc,
+			     "no token named '%s' (declare it: token %s = jwt "
+			     "FIELD key KEY;)",
+			     c->setname.s, c->setname.s);
+		return;
+	}
 	default:
 		return;
 	}
@@ -366,8 +506,155 @@ static void check_addr(waddr *a)
 	}
 }
 
+/* The kinds of key the file of k holds (bits of enum wcsp_key_kind), when it can be read
+ * relative to dir; 0 when it cannot (the file may exist only where the server runs). A file
+ * that is there but is no key is an error now rather than at the server's start. */
+static unsigned key_kinds(const char *dir, const wkey *k)
+{
+	size_t n, dn = strlen(dir);
+	const char *why = NULL;
+	char *path = xmalloc(dn + k->file.n + 2);
+	if (k->file.s[0] == '/' || !dn)
+		strcpy(path, k->file.s);
+	else
+		sprintf(path, "%s/%s", dir, k->file.s);
+	char *text = memchr(k->file.s, 0, k->file.n) ? NULL : frontend_read_file(path, &n, &why);
+	free(path);
+	if (!text)
+		return 0;
+	if (n > WORLD_FILE_MAX) {
+		diag(DIAG_ERROR, k->file_loc, "key '%s': its file is larger than %d bytes",
+		     k->name.s, WORLD_FILE_MAX);
+		free(text);
+		return 0;
+	}
+	wcsp_keyset ks = { 0 };
+	char err[256];
+	unsigned kinds = 0;
+	if (keys_load_any(text, n, &ks, err, sizeof err))
+		diag(DIAG_ERROR, k->file_loc, "key '%s': %s", k->name.s, err);
+	for (int i = 0; i < ks.n; i++)
+		kinds |= 1u << ks.ent[i].kind;
+	pubkeys_free(&ks);
+	memset(text, 0, n);
+	free(text);
+	return kinds;
+}
+
+static const char *kind_name(unsigned kinds)
+{
+	static const char *const names[] = { "an HMAC secret", "an RSA public key",
+		"an EC P-256 public key", "an EC P-384 public key", "an Ed25519 public key",
+		"a public key" };
+	_Static_assert(sizeof names / sizeof *names == WK_PUBLIC + 1, "one per wcsp_key_kind");
+	for (int k = 0; k <= WK_PUBLIC; k++)
+		if (kinds & 1u << k)
+			return names[k];
+	return "no key";
+}
+
+static void check_keys(wpolicy *p)
+{
+	const char *root = src_count() ? src_get(0)->name : "";
+	const char *slash = strrchr(root, '/');
+	char *dir = slash ? xstrdup(root) : xstrdup("");
+	if (slash)
+		dir[slash - root] = 0;
+	if (slash == root)
+		strcpy(dir, "/");
+	for (int i = 0; i < p->keys.n; i++) {
+		wkey *k = p->keys.v[i];
+		for (int j = 0; j < i; j++)
+			if (wstr_eq(p->keys.v[j]->name, k->name.s, k->name.n)) {
+				diag(DIAG_ERROR, k->loc, "key '%s' is already declared (%s:%d)",
+				     k->name.s, src_get(p->keys.v[j]->loc.file)->name,
+				     p->keys.v[j]->loc.line);
+				k->used = 1;
+				break;
+			}
+		if (!k->file.n)
+			diag(DIAG_ERROR, k->file_loc, "key '%s' needs a file name", k->name.s);
+		else
+			k->kinds = key_kinds(dir, k);
+	}
+	free(dir);
+}
+
+static void check_tokens(wpolicy *p)
+{
+	for (int i = 0; i < p->tokens.n; i++) {
+		wtoken *t = p->tokens.v[i];
+		for (int j = 0; j < i; j++)
+			if (wstr_eq(p->tokens.v[j]->name, t->name.s, t->name.n)) {
+				diag(DIAG_ERROR, t->loc, "token '%s' is already declared (%s:%d)",
+				     t->name.s, src_get(p->tokens.v[j]->loc.file)->name,
+				     p->tokens.v[j]->loc.line);
+				t->used = 1;
+				break;
+			}
+		if (sema_key(p, t->name.s, t->name.n) >= 0)
+			diag(DIAG_ERROR, t->loc, "'%s' names a key already: a token and a key need "
+			     "different names", t->name.s);
+		if (sema_claims_of(p, t->path))
+			diag(DIAG_ERROR, t->path->loc, "a token is read from a request field, not "
+			     "from a token's claims (write \"%s\" for a field of that name)",
+			     t->path->seg.v[0].s);
+		else
+			check_path(p, t->path);
+		unsigned kinds = 0;
+		int known = 1;
+		for (int j = 0; j < t->keys.n; j++) {
+			int k = sema_key(p, t->keys.v[j].s, t->keys.v[j].n);
+			if (k < 0) {
+				diag(DIAG_ERROR, t->key_locs.v[j],
+				     "no key named '%s' (declare it: key "
+				     "%s = file \"PATH\";)",
+				     t->keys.v[j].s, t->keys.v[j].s);
+				known = 0;
+				continue;
+			}
+			p->keys.v[k]->used = 1;
+			kinds |= p->keys.v[k]->kinds;
+			known &= p->keys.v[k]->kinds != 0;
+		}
+		/* an algorithm no key can verify refuses every token it signs */
+		for (int a = 0; known && a < WCSP_NALGS; a++) {
+			if (!(t->algs & 1u << a))
+				continue;
+			int ok = 0;
+			for (int k = 0; k < WK_PUBLIC && !ok; k++)
+				ok = kinds & 1u << k && keys_kind_verifies(k, a);
+			if (!ok)
+				diag(DIAG_ERROR, t->alg_locs[a],
+				     "no key of token '%s' verifies %s: %s "
+				     "%s %s",
+				     t->name.s, wcsp_alg_names[a],
+				     t->keys.n == 1 ? "its key holds" : "its keys hold",
+				     kind_name(kinds),
+				     "(HS* needs an HMAC secret, RS* and PS256 an "
+				     "RSA key, ES256 P-256, ES384 P-384, EdDSA Ed25519)");
+		}
+	}
+}
+
+/* A deny's reason is sent as written: ${NAME} of a key there would look like a leak. */
+static void check_reason(const wpolicy *p, const wstmt *s)
+{
+	for (const char *r = s->reason.s; r && (r = strstr(r, "${")); r += 2)
+		for (int k = 0; k < p->keys.n; k++) {
+			const wstr *n = &p->keys.v[k]->name;
+			if (!strncmp(r + 2, n->s, n->n) && r[2 + n->n] == '}')
+				diag(DIAG_ERROR, s->loc,
+				     "a deny reason is sent as written and never "
+				     "holds a key: remove '${%s}'",
+				     n->s);
+		}
+}
+
 void check_policy(wpolicy *p)
 {
+	check_keys(p);
+	check_tokens(p);
 	for (int i = 0; i < p->blocks.n; i++)
 		if (p->blocks.v[i]->target == T_METHOD || p->blocks.v[i]->target == T_NAMED)
 			resolve_target(p, p->blocks.v[i]);
@@ -384,7 +671,9 @@ void check_policy(wpolicy *p)
 			}
 	for (int i = 0; i < p->sets.n; i++)
 		for (int j = 0; j < p->sets.v[i]->vals.n; j++)
-			if (!is_const(p->sets.v[i]->vals.v[j]))
+			if (p->sets.v[i]->vals.v[j]->kind == V_NOW)
+				no_now(p->sets.v[i]->vals.v[j]);
+			else if (!is_const(p->sets.v[i]->vals.v[j]))
 				diag(DIAG_ERROR, p->sets.v[i]->vals.v[j]->loc,
 				     "set members must be constants, not fields");
 
@@ -398,10 +687,19 @@ void check_policy(wpolicy *p)
 				     "connect's own reply and configures the methods after it",
 				     setting_name(s->kind));
 			check_cond(p, s->guard);
-			if (s->kind == S_DENY)
+			if (s->kind == S_DENY) {
 				check_deny(p, b, s);
+				check_reason(p, s);
+			}
 			if (s->kind == S_OVERRIDE && s->val->kind == V_STRING)
-				tmpl_check(s->val);
+				check_template(p, s->val, 0);
+			if (s->kind == S_OVERRIDE) {
+				check_path(p, s->path);
+				check_value(p, s->val);
+				no_now(s->val);
+			}
+			for (int k = 0; k < s->paths.n; k++)
+				check_path(p, s->paths.v[k]);
 			if (s->kind == S_OVERRIDE)
 				check_listed(s->path, 1, "restOverwrite", "top-level names");
 			for (int k = 0; k < s->paths.n; k++)
@@ -426,6 +724,14 @@ void check_policy(wpolicy *p)
 		if (!p->sets.v[i]->used)
 			diag(DIAG_WARNING, p->sets.v[i]->loc, "set '%s' is never used",
 			     p->sets.v[i]->name.s);
+	for (int i = 0; i < p->keys.n; i++)
+		if (!p->keys.v[i]->used)
+			diag(DIAG_WARNING, p->keys.v[i]->loc, "key '%s' is never used",
+			     p->keys.v[i]->name.s);
+	for (int i = 0; i < p->tokens.n; i++)
+		if (!p->tokens.v[i]->used)
+			diag(DIAG_WARNING, p->tokens.v[i]->loc, "token '%s' is never used",
+			     p->tokens.v[i]->name.s);
 
 	for (int i = 0; i < p->accept.n; i++)
 		check_addr(&p->accept.v[i]);

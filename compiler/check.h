@@ -18,6 +18,12 @@ int sema_covers(const wpolicy *p, const wblock *b, int m);
 /* Settings precedence of a block: 0 (method in app) .. 5 (`all` outside apps). */
 int sema_level(const wblock *b);
 
+/* The key or token named s[0..n): its index, or -1. */
+int sema_key(const wpolicy *p, const char *s, size_t n);
+int sema_token(const wpolicy *p, const char *s, size_t n);
+/* The token whose claims path reads (its unquoted first segment names one), or NULL. */
+wtoken *sema_claims_of(const wpolicy *p, const wpath *path);
+
 /* Resolve names and report every error and warning that needs no per-app resolution. */
 void check_policy(wpolicy *p);
 

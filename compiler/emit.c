@@ -110,16 +110,24 @@ static void idx(FILE *f, uint32_t v)
 
 static const char *const value_kind[] = {
 	"WCSP_V_STRING", "WCSP_V_NUMBER", "WCSP_V_TRUE", "WCSP_V_FALSE", "WCSP_V_NULL",
-	"WCSP_V_PATH", "WCSP_V_TEMPLATE"
+	"WCSP_V_PATH", "WCSP_V_TEMPLATE", "WCSP_V_NOW", "WCSP_V_DIGEST"
 };
-_Static_assert(sizeof value_kind / sizeof *value_kind == WCSP_V_TEMPLATE + 1,
+_Static_assert(sizeof value_kind / sizeof *value_kind == WCSP_V_DIGEST + 1,
 	       "one name per enum wcsp_value_kind");
 static const char *const cond_op[] = {
 	"WCSP_C_AND", "WCSP_C_OR", "WCSP_C_NOT", "WCSP_C_EQ", "WCSP_C_NE", "WCSP_C_LT", "WCSP_C_LE",
-	"WCSP_C_GT", "WCSP_C_GE", "WCSP_C_GLOB", "WCSP_C_IN", "WCSP_C_EXISTS"
+	"WCSP_C_GT", "WCSP_C_GE", "WCSP_C_GLOB", "WCSP_C_IN", "WCSP_C_EXISTS", "WCSP_C_VALID",
+	"WCSP_C_IN_ARRAY"
 };
-_Static_assert(sizeof cond_op / sizeof *cond_op == WCSP_C_EXISTS + 1,
+_Static_assert(sizeof cond_op / sizeof *cond_op == WCSP_C_IN_ARRAY + 1,
 	       "one name per enum wcsp_cond_op");
+static const char *const hash_name[] = { "WCSP_H_MD5", "WCSP_H_SHA1", "WCSP_H_SHA256",
+					 "WCSP_H_SHA512" };
+_Static_assert(sizeof hash_name / sizeof *hash_name == WCSP_H_SHA512 + 1,
+	       "one name per enum wcsp_hash");
+static const char *const enc_name[] = { "WCSP_E_HEX", "WCSP_E_BASE64", "WCSP_E_BASE64URL" };
+_Static_assert(sizeof enc_name / sizeof *enc_name == WCSP_E_BASE64URL + 1,
+	       "one name per enum wcsp_encoding");
 static const char *const method_type[] = {
 	"WCSP_MT_CONNECT", "WCSP_MT_DIRECT", "WCSP_MT_EVENT", "WCSP_MT_INCOMING", "WCSP_MT_CUSTOM"
 };
@@ -189,8 +197,10 @@ static void emit_conditions(const lowered *l, FILE *f)
 
 	OPEN(f, "wcsp_path", "paths", l->npaths);
 	for (uint32_t i = 0; i < l->npaths; i++) {
-		fprintf(f, "\t{segs + %zu, %u},", (size_t)(l->paths[i].seg - l->segs),
+		fprintf(f, "\t{segs + %zu, %u, ", (size_t)(l->paths[i].seg - l->segs),
 			l->paths[i].nseg);
+		idx(f, l->paths[i].token);
+		fputs("},", f);
 		comment(f, l->path_src[i]);
 		fputc('\n', f);
 	}
@@ -217,9 +227,22 @@ static void emit_conditions(const lowered *l, FILE *f)
 		idx(f, l->tparts[i].path);
 		fputs(", ", f);
 		wstr_lit(f, l->tparts[i].lit);
+		fputs(", ", f);
+		idx(f, l->tparts[i].key);
 		fputs("},\n", f);
 	}
 	CLOSE(f, l->ntparts);
+
+	OPEN(f, "wcsp_digest", "digests", l->pol.ndigests);
+	for (uint32_t i = 0; i < l->pol.ndigests; i++) {
+		const wcsp_digest *d = &l->digests[i];
+		fprintf(f, "\t{%s, %s, ", hash_name[d->hash], enc_name[d->enc]);
+		idx(f, d->key);
+		fprintf(f, ", %u, %u},", d->part_first, d->nparts);
+		comment(f, l->digest_src[i]);
+		fputc('\n', f);
+	}
+	CLOSE(f, l->pol.ndigests);
 
 	OPEN(f, "wcsp_cond", "conds", l->nconds);
 	for (uint32_t i = 0; i < l->nconds; i++) {
@@ -246,7 +269,12 @@ static int emit_sets(const lowered *l, FILE *f)
 	int width = index_array(f, "set_offsets", l->offs, l->noffs);
 	OPEN(f, "wcsp_set", "sets", l->pol.nsets);
 	for (uint32_t i = 0; i < l->pol.nsets; i++) {
-		fprintf(f, "\t{%u, %u},", l->sets[i].first, l->sets[i].n);
+		fprintf(f, "\t{%u, %u, ", l->sets[i].first, l->sets[i].n);
+		if (l->sets[i].file)
+			cstr(f, l->sets[i].file, strlen(l->sets[i].file));
+		else
+			fputs("NULL", f);
+		fputs("},", f);
 		comment(f, l->set_src[i]);
 		fputc('\n', f);
 	}
@@ -269,6 +297,8 @@ static int emit_rules(const lowered *l, FILE *f)
 		wstr_lit(f, r->body);
 		fputs(", ", f);
 		cstr(f, r->loc, strlen(r->loc));
+		fputs(", ", f);
+		idx(f, r->token);
 		fputs("},\n", f);
 	}
 	CLOSE(f, p->nrules);
@@ -306,6 +336,41 @@ static int emit_rules(const lowered *l, FILE *f)
 	return width;
 }
 
+/* Keys (names and files only: key material is never compiled in) and tokens. */
+static void emit_tokens(const lowered *l, FILE *f)
+{
+	const wcsp_policy *p = &l->pol;
+	OPEN(f, "wcsp_key", "keys", p->nkeys);
+	for (uint32_t i = 0; i < p->nkeys; i++) {
+		fputs("\t{", f);
+		wstr_lit(f, l->keys[i].name);
+		fputs(", ", f);
+		cstr(f, l->keys[i].file, strlen(l->keys[i].file));
+		fputs("},\n", f);
+	}
+	CLOSE(f, p->nkeys);
+	OPEN(f, "uint32_t", "token_keys", l->ntoken_keys);
+	for (uint32_t i = 0; i < l->ntoken_keys; i++)
+		fprintf(f, "\t%u,\n", l->token_keys[i]);
+	CLOSE(f, l->ntoken_keys);
+	str_array(f, "strs", l->strs, l->nstrs);
+	str_array(f, "token_bodies", l->tbodies, l->ntbodies);
+	str_array(f, "token_reasons", l->treasons, l->ntbodies);
+	OPEN(f, "wcsp_token", "tokens", p->ntokens);
+	for (uint32_t i = 0; i < p->ntokens; i++) {
+		const wcsp_token *t = &l->tokens[i];
+		fputs("\t{", f);
+		wstr_lit(f, t->name);
+		fprintf(f,
+			", %u, %u, %u, 0x%x, %u, %u, %u, %u, %u, %u, %u,\n\t token_bodies + %zu, "
+			"token_reasons + %zu},\n",
+			t->path, t->key_first, t->nkeys, t->algs, t->iss_first, t->niss,
+			t->aud_first, t->naud, t->claim_first, t->nclaims, t->leeway,
+			(size_t)(t->bodies - l->tbodies), (size_t)(t->reasons - l->treasons));
+	}
+	CLOSE(f, p->ntokens);
+}
+
 void emit_c(const lowered *l, FILE *out)
 {
 	const wcsp_policy *p = &l->pol;
@@ -320,6 +385,7 @@ void emit_c(const lowered *l, FILE *out)
 	emit_conditions(l, f);
 	int off_width = emit_sets(l, f);
 	int item_width = emit_rules(l, f);
+	emit_tokens(l, f);
 
 	OPEN(f, "wcsp_app", "apps", p->napps + 1);
 	for (uint32_t a = 0; a <= p->napps; a++) {
@@ -378,7 +444,19 @@ void emit_c(const lowered *l, FILE *out)
 	fprintf(f, "\t.set_pool = %s,\n", l->npool ? "set_pool" : "\"\"");
 	fprintf(f, "\t.require_signature = %u,\n", p->require_signature);
 	FIELD("accept", "accept", p->naccept);
-	fprintf(f, "\t.naccept = %u,\n};\n", p->naccept);
+	fprintf(f, "\t.naccept = %u,\n", p->naccept);
+	FIELD("keys", "keys", p->nkeys);
+	fprintf(f, "\t.nkeys = %u,\n", p->nkeys);
+	FIELD("tokens", "tokens", p->ntokens);
+	fprintf(f, "\t.ntokens = %u,\n", p->ntokens);
+	FIELD("token_keys", "token_keys", l->ntoken_keys);
+	FIELD("strs", "strs", l->nstrs);
+	FIELD("digests", "digests", p->ndigests);
+	fprintf(f, "\t.ndigests = %u,\n", p->ndigests);
+	/* the code of tokens and digests is linked only when the tables point at it */
+	FIELD("jwt", "&wcsp_jwt_impl", p->ntokens);
+	FIELD("digest", "&wcsp_digest_impl", p->ndigests);
+	fputs("};\n", f);
 #undef FIELD
 	fclose(f);
 	long_arrays(out);

@@ -4,7 +4,10 @@
  * Works on the token stream, comments included, so it changes only white space: every
  * token is copied from the source byte for byte. Layout:
  *   - four spaces per block level; one statement a line; `{` ends its line, `}` has its own;
- *   - one space between tokens, none before `; , . )` nor after `. (`;
+ *   - one space between tokens, none before `; , . )` nor after `. (`, none between a name
+ *     and its `(` (a digest: `md5("...")`);
+ *   - a token declaration that would pass 100 columns puts each option (algorithms, issuer,
+ *     audience, leeway, require) on a line of its own, one level deeper;
  *   - a value list `{ a, b }` stays on one line when it was on one line, else one value a
  *     line;
  *   - a comment after code on its line stays there (one space before it); a comment on its
@@ -88,6 +91,22 @@ static int lex_all(const char *text, size_t len, int file, ftok **out)
 	return n;
 }
 
+static int is_option(int kind)
+{
+	return kind == K_ALGORITHMS || kind == K_ISSUER || kind == K_AUDIENCE ||
+	       kind == K_LEEWAY || kind == K_REQUIRE;
+}
+
+/* Columns the statement starting at token i takes on one line (comments left out). */
+static size_t one_line(const ftok *t, int n, int i)
+{
+	size_t w = 0;
+	for (int k = i; k < n && t[k].kind != ';'; k++)
+		if (t[k].kind != TOK_COMMENT)
+			w += t[k].b - t[k].a + 1;
+	return w + 1;
+}
+
 static void indent(sbuf *b, int depth)
 {
 	for (int i = 0; i < depth; i++)
@@ -105,6 +124,7 @@ char *fmt_source(const char *text, size_t len, int file)
 	sbuf b = { 0 };
 	int depth = 0, bol = 1, pending = 0, prev = -1;
 	int listml[256], lp = 0;        /* open value lists: multi-line? */
+	int wrap = 0;                   /* in a long token declaration: options on lines */
 	for (int i = 0; i < n; i++) {
 		ftok *k = &t[i];
 		const char *s = text + k->a;
@@ -129,14 +149,21 @@ char *fmt_source(const char *text, size_t len, int file)
 		}
 		if (closes)
 			depth--;
-		if (bol) {
+		if (bol && k->kind == K_TOKEN)
+			wrap = 4 * (size_t)depth + one_line(t, n, i) > 100;
+		if (wrap && !bol && is_option(k->kind)) {
+			sb_put(&b, "\n", 1);
+			indent(&b, depth + lp + 1);
+			bol = 1;
+		} else if (bol) {
 			int opened = prev >= 0 && t[prev].kind == '{' && t[prev].block;
 			if (prev >= 0 && k->line > t[prev].last_line + 1 && !opened && !closes)
 				sb_put(&b, "\n", 1);
 			indent(&b, depth + lp);
 		} else {
 			int tight = k->kind == ';' || k->kind == ',' || k->kind == '.' ||
-				    k->kind == ')' || t[prev].kind == '.' || t[prev].kind == '(';
+				    k->kind == ')' || t[prev].kind == '.' || t[prev].kind == '(' ||
+				    (k->kind == '(' && t[prev].kind == TOK_IDENT);
 			if (!tight)
 				sb_put(&b, " ", 1);
 		}
@@ -146,6 +173,7 @@ char *fmt_source(const char *text, size_t len, int file)
 			sb_put(&b, "\n", 1);
 			bol = 1;
 		} else if (k->kind == ';' || (k->kind == '{' && k->block) || closes) {
+			wrap = 0;
 			pending = 1;
 			depth += k->kind == '{';
 		} else if (k->kind == '{') {

@@ -21,7 +21,7 @@ size_t frontend_max_input = FRONTEND_MAX_INPUT;
  * frontend_max_input bytes is read. A FIFO would block the compiler and /dev/zero would never
  * end, so the kind is checked before the file is opened (and again on the open file).
  */
-static char *read_all(const char *path, size_t *len, const char **why)
+char *frontend_read_file(const char *path, size_t *len, const char **why)
 {
 	static char toolarge[128];
 	struct stat st;
@@ -92,7 +92,7 @@ static void parse_source(pctx *px, const char *path, wloc from)
 	if (!realpath(path, real))
 		why = strerror(errno);
 	else
-		text = read_all(path, &len, &why);
+		text = frontend_read_file(path, &len, &why);
 	if (!text) {
 		if (from.file < 0)
 			diag_plain(DIAG_ERROR, "cannot read '%s': %s", path, why);
@@ -197,11 +197,14 @@ static const struct keyword {
 	int tok;
 } keywords[] = {
 	{ "accept", K_ACCEPT },
+	{ "algorithms", K_ALGORITHMS },
 	{ "all", K_ALL },
 	{ "allow", K_ALLOW },
 	{ "and", K_AND },
 	{ "app", K_APP },
+	{ "audience", K_AUDIENCE },
 	{ "clientExclude", K_CLIENTEXCLUDE },
+	{ "clock", K_CLOCK },
 	{ "deny", K_DENY },
 	{ "direct", K_DIRECT },
 	{ "disable", K_DISABLE },
@@ -215,8 +218,14 @@ static const struct keyword {
 	{ "in", K_IN },
 	{ "include", K_INCLUDE },
 	{ "incoming", K_INCOMING },
+	{ "issuer", K_ISSUER },
+	{ "jwt", K_JWT },
+	{ "key", K_KEY },
+	{ "leeway", K_LEEWAY },
+	{ "live", K_LIVE },
 	{ "method", K_METHOD },
 	{ "not", K_NOT },
+	{ "now", K_NOW },
 	{ "null", K_NULL },
 	{ "or", K_OR },
 	{ "override", K_OVERRIDE },
@@ -227,8 +236,10 @@ static const struct keyword {
 	{ "restOnError", K_RESTONERROR },
 	{ "set", K_SET },
 	{ "test", K_TEST },
+	{ "token", K_TOKEN },
 	{ "true", K_TRUE },
 	{ "unless", K_UNLESS },
+	{ "valid", K_VALID },
 };
 #define NKEYWORDS (sizeof keywords / sizeof *keywords)
 
@@ -269,7 +280,7 @@ void frontend_set_file(pctx *px, wset *set, wstr path, wloc at)
 	char *p = resolve(src_get(px->file)->name, path.s);
 	size_t len;
 	const char *why = "the path holds a NUL byte";
-	char *text = memchr(path.s, 0, path.n) ? NULL : read_all(p, &len, &why);
+	char *text = memchr(path.s, 0, path.n) ? NULL : frontend_read_file(p, &len, &why);
 	set->from_file = 1;
 	set->file = wstr_dup(p, strlen(p));
 	if (!text) {

@@ -71,6 +71,10 @@ int frontend_parse_text(wpolicy *pol, const char *name, const char *text, size_t
  * which needs nothing but the text. */
 int frontend_parse_alone(wpolicy *pol, const char *path, const char *text, size_t len);
 
+/* The bytes of the regular file path (at most frontend_max_input of them), malloc'd and
+ * NUL-terminated, or NULL with *why. Every file the compiler reads comes through here. */
+char *frontend_read_file(const char *path, size_t *len, const char **why);
+
 /* The keyword token spelled s[0..n) (yytokentype), or 0 for a plain name. */
 int frontend_keyword(const char *s, size_t n);
 /* The name a keyword token stands for, "policy" for K_POLICY. */

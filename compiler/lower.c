@@ -49,6 +49,7 @@ typedef struct lctx {
 	lowered *l;
 	const wpolicy *p;
 	uint32_t cap_conds, cap_paths, cap_segs, cap_values, cap_tparts, cap_items, cap_sets;
+	uint32_t cap_digests;
 	uint32_t *path_seg0;    /* each path's first segment, until segs stops moving */
 	int *first;             /* [nblocks]: info index of each block's first statement */
 	stmt_info *info;
@@ -124,15 +125,19 @@ static uint32_t add_path(lctx *c, const wpath *p)
 		c->path_seg0 = xrealloc(c->path_seg0, (size_t)c->cap_paths * sizeof *c->path_seg0);
 	c->path_seg0[l->npaths] = l->nsegs;
 	sbuf dotted = { 0 };
+	const wtoken *t = sema_claims_of(c->p, p);      /* `viewer.sub`: claim sub */
 	for (int i = 0; i < p->seg.n; i++) {
-		GROW(l->segs, l->nsegs, c->cap_segs);
-		l->segs[l->nsegs++] = own_str(l, p->seg.v[i].s, p->seg.v[i].n);
 		if (i)
 			sb_put(&dotted, ".", 1);
 		sb_put(&dotted, p->seg.v[i].s, p->seg.v[i].n);
+		if (t && !i)
+			continue;
+		GROW(l->segs, l->nsegs, c->cap_segs);
+		l->segs[l->nsegs++] = own_str(l, p->seg.v[i].s, p->seg.v[i].n);
 	}
 	l->path_src[l->npaths] = own(l, sb_take(&dotted, NULL));
-	l->paths[l->npaths] = (wcsp_path){ NULL, (uint32_t)p->seg.n };
+	l->paths[l->npaths] = (wcsp_path){ NULL, (uint32_t)p->seg.n - (t != NULL),
+					   t ? (uint32_t)t->idx : WCSP_NONE };
 	return l->npaths++;
 }
 
@@ -163,7 +168,7 @@ static uint32_t add_template(lctx *c, const tpieces *t)
 	l->values[i].part_first = l->ntparts;
 	l->values[i].nparts = (uint32_t)t->n;
 	for (int k = 0; k < t->n; k++) {
-		wcsp_tpart part = { WCSP_NONE, { "", 0 } };
+		wcsp_tpart part = { WCSP_NONE, { "", 0 }, WCSP_NONE };
 		if (t->v[k].path)
 			part.path = add_path(c, t->v[k].path);
 		else {
@@ -178,6 +183,36 @@ static uint32_t add_template(lctx *c, const tpieces *t)
 		l->tparts[l->ntparts++] = part;
 	}
 	return i;
+}
+
+/* A digest's template: literal bytes as they are, fields, and ${KEY} for a key's bytes. */
+static uint32_t add_digest(lctx *c, const wdigest *d, const char *note)
+{
+	lowered *l = c->l;
+	tpieces t = { 0 };
+	tmpl_split(d->tmpl, &t);
+	GROW2(l->digests, l->digest_src, l->pol.ndigests, c->cap_digests);
+	uint32_t row = l->pol.ndigests++;
+	int key = d->key.s ? sema_key(c->p, d->key.s, d->key.n) : -1;
+	l->digest_src[row] = note;
+	l->digests[row] = (wcsp_digest){ (uint8_t)d->hash, (uint8_t)d->enc,
+					 key < 0 ? WCSP_NONE : (uint32_t)key, l->ntparts,
+					 (uint32_t)t.n };
+	for (int k = 0; k < t.n; k++) {
+		wcsp_tpart part = { WCSP_NONE, { "", 0 }, WCSP_NONE };
+		const wpath *f = t.v[k].path;
+		int kk = f && f->seg.n == 1 ? sema_key(c->p, f->seg.v[0].s, f->seg.v[0].n) : -1;
+		if (kk >= 0)
+			part.key = (uint32_t)kk;
+		else if (f)
+			part.path = add_path(c, f);
+		else
+			part.lit = own_str(l, t.v[k].lit.s, t.v[k].lit.n);
+		GROW(l->tparts, l->ntparts, c->cap_tparts);
+		l->tparts[l->ntparts++] = part;
+	}
+	tmpl_free(&t);
+	return row;
 }
 
 /* A value; in an override, strings are templates. */
@@ -219,6 +254,16 @@ static uint32_t add_value(lctx *c, const wvalue *v, int in_override)
 		uint32_t path = add_path(c, v->path);
 		i = new_value(c, WCSP_V_PATH);
 		l->values[i].path = path;
+		return i;
+	}
+	case V_NOW:
+		i = new_value(c, WCSP_V_NOW);
+		l->values[i].num = v->num;
+		return i;
+	case V_DIGEST: {
+		uint32_t d = add_digest(c, v->dig, src_text(l, v->loc, ""));
+		i = new_value(c, WCSP_V_DIGEST);
+		l->values[i].path = d;
 		return i;
 	}
 	}
@@ -277,7 +322,7 @@ static uint32_t add_set(lctx *c, const wvlist *vals, const char *note)
 	free(keys);
 	GROW2(l->sets, l->set_src, l->pol.nsets, c->cap_sets);
 	l->set_src[l->pol.nsets] = note;
-	l->sets[l->pol.nsets] = (wcsp_set){ first, kept };
+	l->sets[l->pol.nsets] = (wcsp_set){ first, kept, NULL };
 	return l->pol.nsets++;
 }
 
@@ -315,6 +360,13 @@ static uint32_t lower_cond(lctx *c, const wcond *w)
 	case C_INLIST: {
 		uint32_t path = add_path(c, w->path);
 		return add_cond(c, WCSP_C_IN, path, add_set(c, &w->list, note), note);
+	}
+	case C_VALID:
+		return add_cond(c, WCSP_C_VALID,
+				(uint32_t)sema_token(c->p, w->setname.s, w->setname.n), 0, note);
+	case C_INARRAY: {
+		uint32_t path = add_path(c, w->path);
+		return add_cond(c, WCSP_C_IN_ARRAY, path, add_path(c, w->val->path), note);
 	}
 	default: {
 		uint32_t path = add_path(c, w->path);
@@ -358,6 +410,20 @@ static wcsp_str deny_body(lowered *l, const wstmt *s)
 	return (wcsp_str){ body, (uint32_t)n };
 }
 
+/* `deny unless valid T` (or `if not valid T`) without a reason: T's failure is the reason. */
+static uint32_t reason_token(const lctx *c, const wstmt *s)
+{
+	const wcond *g = s->guard;
+	if (s->kind != S_DENY || s->reason.s || !g)
+		return WCSP_NONE;
+	if (!s->unless && g->op == C_NOT)
+		g = g->l;
+	else if (!s->unless)
+		return WCSP_NONE;
+	return g->op == C_VALID ? (uint32_t)sema_token(c->p, g->setname.s, g->setname.n)
+				: WCSP_NONE;
+}
+
 /* Step 1: a row per allow/deny and per override, in file order. */
 static void lower_rows(lctx *c)
 {
@@ -375,7 +441,8 @@ static void lower_rows(lctx *c)
 									      : 403),
 						lower_guard(c, s),
 						{ "", 0 },
-						loc_text(l, s->loc) };
+						loc_text(l, s->loc),
+						reason_token(c, s) };
 				if (s->kind == S_DENY)
 					r.body = deny_body(l, s);
 				GROW2(l->rules, l->rule_src, l->pol.nrules, caprules);
@@ -762,6 +829,79 @@ static void lower_accept(lctx *c)
 	l->pol.naccept = (uint32_t)c->p->accept.n;
 }
 
+/* Keys by name and file; tokens with their keys, claims and the body of each failure. */
+static void lower_tokens(lctx *c)
+{
+	lowered *l = c->l;
+	const wpolicy *p = c->p;
+	l->pol.nkeys = (uint32_t)p->keys.n;
+	l->keys = xcalloc((size_t)p->keys.n + 1, sizeof *l->keys);
+	for (int i = 0; i < p->keys.n; i++)
+		l->keys[i] = (wcsp_key){ own_str(l, p->keys.v[i]->name.s, p->keys.v[i]->name.n),
+					 own_str(l, p->keys.v[i]->file.s, p->keys.v[i]->file.n).s };
+	l->pol.ntokens = (uint32_t)p->tokens.n;
+	l->tokens = xcalloc((size_t)p->tokens.n + 1, sizeof *l->tokens);
+	uint32_t nkeys = 0, nstrs = 0, nbodies = 0;
+	for (int i = 0; i < p->tokens.n; i++) {
+		const wtoken *t = p->tokens.v[i];
+		nkeys += (uint32_t)t->keys.n;
+		nstrs += (uint32_t)(t->issuers.n + t->audiences.n + t->claims.n);
+		nbodies += WCSP_T_CLAIM + (uint32_t)t->claims.n;
+	}
+	l->token_keys = xcalloc(nkeys + 1, sizeof *l->token_keys);
+	l->strs = xcalloc(nstrs + 1, sizeof *l->strs);
+	l->tbodies = xcalloc(nbodies + 1, sizeof *l->tbodies);
+	l->treasons = xcalloc(nbodies + 1, sizeof *l->treasons);
+	for (int i = 0; i < p->tokens.n; i++) {
+		const wtoken *t = p->tokens.v[i];
+		wcsp_token *o = &l->tokens[i];
+		o->name = own_str(l, t->name.s, t->name.n);
+		o->path = add_path(c, t->path);
+		o->key_first = l->ntoken_keys;
+		o->nkeys = (uint32_t)t->keys.n;
+		for (int k = 0; k < t->keys.n; k++)
+			l->token_keys[l->ntoken_keys++] =
+				(uint32_t)sema_key(p, t->keys.v[k].s, t->keys.v[k].n);
+		o->algs = t->algs;
+		o->iss_first = l->nstrs;
+		o->niss = (uint32_t)t->issuers.n;
+		for (int k = 0; k < t->issuers.n; k++)
+			l->strs[l->nstrs++] = own_str(l, t->issuers.v[k].s, t->issuers.v[k].n);
+		o->aud_first = l->nstrs;
+		o->naud = (uint32_t)t->audiences.n;
+		for (int k = 0; k < t->audiences.n; k++)
+			l->strs[l->nstrs++] = own_str(l, t->audiences.v[k].s, t->audiences.v[k].n);
+		o->claim_first = l->nstrs;
+		o->nclaims = (uint32_t)t->claims.n;
+		for (int k = 0; k < t->claims.n; k++)
+			l->strs[l->nstrs++] = own_str(l, t->claims.v[k].s, t->claims.v[k].n);
+		o->leeway = t->leeway;
+		o->bodies = l->tbodies + l->ntbodies;  /* allocated whole above: they stay put */
+		o->reasons = l->treasons + l->ntbodies;
+		for (uint32_t f = 0; f < WCSP_T_CLAIM + o->nclaims; f++) {
+			sbuf why = { 0 };
+			if (f < WCSP_T_CLAIM)
+				sb_puts(&why, wcsp_token_reasons[f]);
+			else {
+				sb_puts(&why, "token claim missing: ");
+				sb_put(&why, t->claims.v[f - WCSP_T_CLAIM].s,
+				       t->claims.v[f - WCSP_T_CLAIM].n);
+			}
+			size_t n;
+			char *r = sb_take(&why, &n), *body = xmalloc(6 * n + 32);
+			size_t bn = wcsp_error_body(body, 6 * n + 32, "denied", r, n);
+			own(l, body);
+			l->treasons[l->ntbodies] = (wcsp_str){ own(l, r), (uint32_t)n };
+			l->tbodies[l->ntbodies++] = (wcsp_str){ body, (uint32_t)bn };
+		}
+	}
+	l->pol.token_keys = l->token_keys;
+	l->pol.strs = l->strs;
+	l->pol.keys = l->keys;
+	if (p->tokens.n)
+		l->pol.jwt = &wcsp_jwt_impl;
+}
+
 static void hash_inputs(lowered *l)
 {
 	struct sha256_ctx h;
@@ -802,6 +942,10 @@ static void link_tables(lctx *c)
 	l->pol.values = l->values;
 	l->pol.tparts = l->tparts;
 	l->pol.sets = l->sets;
+	l->pol.tokens = l->tokens;
+	l->pol.digests = l->digests;
+	if (l->pol.ndigests)
+		l->pol.digest = &wcsp_digest_impl;
 }
 
 int lower_policy(const wpolicy *p, const char *source, lowered *l, int tests)
@@ -837,6 +981,10 @@ int lower_policy(const wpolicy *p, const char *source, lowered *l, int tests)
 		sb_printf(&b, "set %s", p->sets.v[i]->name.s);
 		add_set(&c, &p->sets.v[i]->vals, own(l, sb_take(&b, NULL)));
 	}
+	for (int i = 0; i < p->sets.n; i++)
+		if (p->sets.v[i]->live)
+			l->sets[i].file = own_str(l, p->sets.v[i]->file.s, p->sets.v[i]->file.n).s;
+	lower_tokens(&c);
 	lower_rows(&c);
 	if (tests) {
 		int n = 0;
@@ -870,6 +1018,8 @@ void lower_free(lowered *l)
 	free(l->values); free(l->tparts); free(l->sets); free(l->pool); free(l->offs);
 	free(l->accept); free(l->rule_src); free(l->ovr_src); free(l->cond_src);
 	free(l->path_src); free(l->set_src); free(l->expect_cond); free(l->srcnames);
+	free(l->keys); free(l->tokens); free(l->token_keys); free(l->strs); free(l->tbodies);
+	free(l->treasons); free(l->digests); free(l->digest_src);
 	for (int i = 0; i < l->nowned; i++)
 		free(l->owned[i]);
 	free(l->owned);

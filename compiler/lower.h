@@ -40,8 +40,17 @@ typedef struct lowered {
 	uint32_t *offs;              /* set_offsets: each set's n + 1, one set after another */
 	uint32_t noffs;
 	wcsp_cidr *accept;
+	wcsp_key *keys;
+	wcsp_token *tokens;
+	uint32_t *token_keys;        /* each token's keys[] rows, one token after another */
+	uint32_t ntoken_keys;
+	wcsp_str *strs;              /* issuers, audiences, required claims */
+	uint32_t nstrs;
+	wcsp_str *tbodies, *treasons;/* each token's deny bodies and reasons, one after another */
+	uint32_t ntbodies;
+	wcsp_digest *digests;
 	/* source text for the emitted comments, one per row */
-	const char **rule_src, **ovr_src, **cond_src, **path_src, **set_src;
+	const char **rule_src, **ovr_src, **cond_src, **path_src, **set_src, **digest_src;
 	/* with tests: each expectation's cond row (WCSP_NONE: none), tests then expectations
 	 * in file order */
 	uint32_t *expect_cond;

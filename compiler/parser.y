@@ -44,6 +44,7 @@ lexstate *yyget_extra(yyscan_t scanner);
 
 %code {
 #define YYMAXDEPTH 10000        /* bison's default, named here for the message below */
+#include "wcsp_abi.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,152 @@ static wstmt *stmt_new(enum wstmt_kind k, wloc l)
 static void guard_set(wstmt *s, wguard g) { s->guard = g.c; s->unless = g.unless; }
 
 static wstr kw(int tok) { const char *s = frontend_keyword_name(tok); return wstr_dup(s, strlen(s)); }
+
+/* Which list of a token declaration a ',' continues. */
+enum { OPT_KEYS, OPT_ALGS, OPT_ISSUER, OPT_AUDIENCE, OPT_REQUIRE, OPT_LEEWAY };
+
+static wtoken *token_new(wstr name, wloc at, wpath *path, wstr key, wloc key_at)
+{
+	wtoken *t = xcalloc(1, sizeof *t);
+	t->name = name;
+	t->loc = at;
+	t->path = path;
+	VEC_PUSH(t->keys, key);
+	VEC_PUSH(t->key_locs, key_at);
+	t->opt = OPT_KEYS;
+	return t;
+}
+
+/* One more entry of a token declaration's list opt: a name (ident) or a string. */
+static void token_add(wtoken *t, int opt, wstr v, int ident, wloc at)
+{
+	static const char *const what[] = { "key", "algorithm", "issuer", "audience", "claim",
+					     "leeway" };
+	t->opt = opt;
+	if ((opt == OPT_KEYS || opt == OPT_ALGS) && !ident) {
+		diag(DIAG_ERROR, at, "a %s is a name, not a string", what[opt]);
+		free(v.s);
+		return;
+	}
+	switch (opt) {
+	case OPT_KEYS:
+		VEC_PUSH(t->keys, v);
+		VEC_PUSH(t->key_locs, at);
+		return;
+	case OPT_ALGS:
+		for (int a = 0; a < WCSP_NALGS; a++)
+			if (!strcmp(v.s, wcsp_alg_names[a])) {
+				if (t->algs & 1u << a)
+					diag(DIAG_WARNING, at, "algorithm %s is listed twice", v.s);
+				t->algs |= 1u << a;
+				t->alg_locs[a] = at;
+				free(v.s);
+				return;
+			}
+		if (!strcmp(v.s, "none"))
+			diag(DIAG_ERROR, at, "algorithm none is never accepted: a token must be signed");
+		else
+			diag(DIAG_ERROR, at, "unknown algorithm '%s' (HS256 HS384 HS512 RS256 RS384 "
+			     "RS512 PS256 ES256 ES384 EdDSA)", v.s);
+		free(v.s);
+		return;
+	case OPT_ISSUER:
+	case OPT_AUDIENCE:
+		if (ident) {
+			diag(DIAG_ERROR, at, "an %s is a string: write \"%s\"", what[opt], v.s);
+			free(v.s);
+			return;
+		}
+		if (opt == OPT_ISSUER)
+			VEC_PUSH(t->issuers, v);
+		else
+			VEC_PUSH(t->audiences, v);
+		return;
+	case OPT_REQUIRE:
+		VEC_PUSH(t->claims, v);
+		return;
+	default:
+		diag(DIAG_ERROR, at, "leeway takes one number");
+		free(v.s);
+	}
+}
+
+/* `now`, `now + N`, `now - N`: N whole seconds. */
+static wvalue *now_value(double n, const char *text, wloc at)
+{
+	wvalue *v = xcalloc(1, sizeof *v);
+	v->kind = V_NOW;
+	v->loc = at;
+	if (n != (long long)n || n > 1e12 || n < -1e12)
+		diag(DIAG_ERROR, at, "now is whole seconds: %s is not a whole number of seconds "
+		     "(at most 1e12)", text);
+	else
+		v->num = n;
+	return v;
+}
+
+/* `md5("...") hex`, `hmac_sha1(k, "...") base64`. */
+static wvalue *digest_new(wstr fn, wloc fn_at, wstr key, wloc key_at, wstr tmpl, wloc tmpl_at,
+			  wstr enc, wloc enc_at, wloc at)
+{
+	static const char *const hashes[] = { "md5", "sha1", "sha256", "sha512" };
+	static const char *const encs[] = { "hex", "base64", "base64url" };
+	wvalue *v = xcalloc(1, sizeof *v);
+	wdigest *d = v->dig = xcalloc(1, sizeof *d);
+	v->kind = V_DIGEST;
+	v->loc = at;
+	d->key = key;
+	d->key_loc = key_at;
+	d->tmpl = xcalloc(1, sizeof *d->tmpl);
+	d->tmpl->kind = V_STRING;
+	d->tmpl->str = tmpl;
+	d->tmpl->loc = tmpl_at;
+	int hmac = !strncmp(fn.s, "hmac_", 5);
+	d->hash = -1;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(fn.s + (hmac ? 5 : 0), hashes[i]))
+			d->hash = i;
+	if (d->hash < 0)
+		diag(DIAG_ERROR, fn_at, "unknown digest '%s' (md5 sha1 sha256 sha512, or hmac_md5 "
+		     "hmac_sha1 hmac_sha256 hmac_sha512 with a key)", fn.s);
+	else if (hmac && !key.s)
+		diag(DIAG_ERROR, fn_at, "%s takes a key first: %s(KEY, \"...\")", fn.s, fn.s);
+	else if (!hmac && key.s)
+		diag(DIAG_ERROR, key_at, "%s takes no key (an HMAC does: hmac_%s(%s, \"...\"))",
+		     fn.s, fn.s, key.s);
+	d->enc = -1;
+	for (int i = 0; enc.s && i < 3; i++)
+		if (!strcmp(enc.s, encs[i]))
+			d->enc = i;
+	if (!enc.s)
+		diag(DIAG_ERROR, enc_at, "a digest needs its encoding after it: hex, base64 or "
+		     "base64url");
+	else if (d->enc < 0)
+		diag(DIAG_ERROR, enc_at, "unknown encoding '%s' (hex, base64 or base64url)", enc.s);
+	free(fn.s);
+	free(enc.s);
+	return v;
+}
+
+/* `now` on the left of a comparison: reported, and a stand-in predicate returned. */
+static wcond *now_left(wvalue *now, int op, wvalue *v, wloc at)
+{
+	static const char *const ops[] = { [C_EQ] = "==", [C_NE] = "!=", [C_LT] = "<",
+					   [C_LE] = "<=", [C_GT] = ">", [C_GE] = ">=" };
+	static const char *const turned[] = { [C_EQ] = "==", [C_NE] = "!=", [C_LT] = ">",
+					      [C_LE] = ">=", [C_GT] = "<", [C_GE] = "<=" };
+	if (op == C_EQ || op == C_NE)
+		diag(DIAG_ERROR, now->loc, "now stands only on the right of <, <=, > or >=");
+	else
+		diag(DIAG_ERROR, now->loc, "now stands only on the right of a comparison: turn it "
+		     "around (FIELD %s now, not now %s FIELD)", turned[op], ops[op]);
+	ast_free_value(now);
+	ast_free_value(v);
+	wcond *c = cond_new(C_EXISTS, at);
+	c->path = path_new(wstr_dup("now", 3), at);
+	c->path->quoted = 1;
+	return c;
+}
 }
 
 %union {
@@ -119,6 +266,7 @@ static wstr kw(int tok) { const char *s = frontend_keyword_name(tok); return wst
 	int ival;
 	wtest *test;
 	wexpect *expect;
+	wtoken *token;
 }
 
 %token <str> TOK_IDENT "identifier" TOK_STRING "string" TOK_ADDR "address" TOK_JSON "JSON object"
@@ -133,10 +281,16 @@ static wstr kw(int tok) { const char *s = frontend_keyword_name(tok); return wst
 %token K_AND "and" K_OR "or" K_NOT "not" K_EXISTS "exists" K_IN "in"
 %token K_TRUE "true" K_FALSE "false" K_NULL "null"
 %token K_TEST "test" K_REQUEST "request" K_EXPECT "expect"
+%token K_KEY "key" K_TOKEN "token" K_JWT "jwt" K_ALGORITHMS "algorithms" K_ISSUER "issuer"
+%token K_AUDIENCE "audience" K_LEEWAY "leeway" K_LIVE "live" K_VALID "valid" K_NOW "now"
+%token K_CLOCK "clock"
 
 %type <str> head name
 %type <path> path qpath
-%type <val> value
+%type <val> value nowv digest
+%type <str> encoding
+%type <ival> cmpop
+%type <token> tokdecl
 %type <vlist> values setexpr
 %type <plist> paths
 %type <cond> cond pred
@@ -161,6 +315,7 @@ static wstr kw(int tok) { const char *s = frontend_keyword_name(tok); return wst
 %destructor { free($$.name.s); } <tgt>
 %destructor { ast_free_test($$); } <test>
 %destructor { ast_free_cond($$->cond); free($$); } <expect>
+%destructor { ast_free_token($$); } <token>
 
 %left K_OR
 %left K_AND
@@ -199,6 +354,23 @@ item
 		frontend_set_file(px, s, $5, @5);
 		free($5.s);
 	}
+	| K_SET TOK_IDENT '=' K_FILE TOK_STRING K_LIVE ';' {
+		wset *s = xcalloc(1, sizeof *s);
+		s->name = $2;
+		s->loc = @2;
+		s->from_file = s->live = 1;
+		s->file = $5;
+		VEC_PUSH(px->pol->sets, s);
+	}
+	| K_KEY TOK_IDENT '=' K_FILE TOK_STRING ';' {
+		wkey *k = xcalloc(1, sizeof *k);
+		k->name = $2;
+		k->loc = @2;
+		k->file = $5;
+		k->file_loc = @5;
+		VEC_PUSH(px->pol->keys, k);
+	}
+	| tokdecl ';' { $1->idx = px->pol->tokens.n; VEC_PUSH(px->pol->tokens, $1); }
 	| K_REQUIRE TOK_IDENT ';' {
 		if (strcmp($2.s, "signature"))
 			diag(DIAG_ERROR, @2, "unknown requirement '%s' (only 'require signature;' exists)", $2.s);
@@ -227,6 +399,27 @@ item
 	| error '}' { px->app = -1; }
 	;
 
+tokdecl
+	: K_TOKEN TOK_IDENT '=' K_JWT qpath K_KEY TOK_IDENT { $$ = token_new($2, @2, $5, $7, @7); }
+	| tokdecl ',' TOK_IDENT { $$ = $1; token_add($$, $$->opt, $3, 1, @3); }
+	| tokdecl ',' TOK_STRING { $$ = $1; token_add($$, $$->opt, $3, 0, @3); }
+	| tokdecl K_ALGORITHMS TOK_IDENT { $$ = $1; token_add($$, OPT_ALGS, $3, 1, @3); }
+	| tokdecl K_ISSUER TOK_STRING { $$ = $1; token_add($$, OPT_ISSUER, $3, 0, @3); }
+	| tokdecl K_AUDIENCE TOK_STRING { $$ = $1; token_add($$, OPT_AUDIENCE, $3, 0, @3); }
+	| tokdecl K_REQUIRE TOK_IDENT { $$ = $1; token_add($$, OPT_REQUIRE, $3, 1, @3); }
+	| tokdecl K_REQUIRE TOK_STRING { $$ = $1; token_add($$, OPT_REQUIRE, $3, 0, @3); }
+	| tokdecl K_LEEWAY TOK_NUMBER {
+		$$ = $1;
+		$$->opt = OPT_LEEWAY;
+		double v = $3.v;
+		if (!(v >= 0 && v <= 86400) || v != (uint32_t)v)   /* range first: the cast needs it */
+			diag(DIAG_ERROR, @3, "leeway is whole seconds, 0..86400, not %s", $3.text.s);
+		else
+			$$->leeway = (uint32_t)v;
+		free($3.text.s);
+	}
+	;
+
 tstmts
 	: %empty { $$ = xcalloc(1, sizeof *$$); }
 	| tstmts K_REQUEST TOK_IDENT TOK_JSON ';' {
@@ -248,6 +441,20 @@ tstmts
 		$$->app = $3;
 	}
 	| tstmts K_EXPECT expectation ';' { $$ = $1; $3->loc = @3; VEC_PUSH($$->expects, $3); }
+	| tstmts K_CLOCK TOK_NUMBER ';' {
+		$$ = $1;
+		double v = $3.v;
+		if (!(v >= 0 && v <= 1e12) || v != (long long)v)   /* range first: the cast needs it */
+			diag(DIAG_ERROR, @3, "clock is Unix seconds, a whole number from 0, not %s",
+			     $3.text.s);
+		else if ($$->has_clock)
+			diag(DIAG_ERROR, @2, "this test's clock is already set");
+		else {
+			$$->has_clock = 1;
+			$$->clock = (long long)v;
+		}
+		free($3.text.s);
+	}
 	| tstmts error ';' { $$ = $1; }
 	;
 
@@ -394,9 +601,59 @@ pred
 	| qpath '>' value { $$ = pred(C_GT, $1, $3, @$); }
 	| qpath TOK_GE value { $$ = pred(C_GE, $1, $3, @$); }
 	| qpath '~' value { $$ = pred(C_GLOB, $1, $3, @$); }
-	| qpath K_IN TOK_IDENT { $$ = pred(C_INSET, $1, NULL, @$); $$->setname = $3; $$->setloc = @3; }
+	| qpath TOK_EQ digest { $$ = pred(C_EQ, $1, $3, @$); }
+	| qpath TOK_NE digest { $$ = pred(C_NE, $1, $3, @$); }
+	| qpath K_IN qpath {
+		if ($3->seg.n == 1 && !$3->quoted) {    /* a bare name: a set */
+			$$ = pred(C_INSET, $1, NULL, @$);
+			$$->setname = $3->seg.v[0];
+			$$->setloc = @3;
+			$3->seg.n = 0;
+			ast_free_path($3);
+		} else {
+			wvalue *v = value_new(V_PATH, @3);
+			v->path = $3;
+			$$ = pred(C_INARRAY, $1, v, @$);
+		}
+	}
 	| qpath K_IN '{' values '}' { $$ = pred(C_INLIST, $1, NULL, @$); $$->list = $4; }
 	| K_EXISTS qpath { $$ = pred(C_EXISTS, $2, NULL, @$); }
+	| K_VALID TOK_IDENT { $$ = cond_new(C_VALID, @$); $$->setname = $2; $$->setloc = @2; }
+	| nowv cmpop value { $$ = now_left($1, $2, $3, @$); }
+	;
+
+cmpop
+	: TOK_EQ { $$ = C_EQ; } | TOK_NE { $$ = C_NE; } | '<' { $$ = C_LT; }
+	| TOK_LE { $$ = C_LE; } | '>' { $$ = C_GT; } | TOK_GE { $$ = C_GE; }
+	;
+
+nowv
+	: K_NOW { $$ = now_value(0, "0", @$); }
+	| K_NOW '+' TOK_NUMBER { $$ = now_value($3.v, $3.text.s, @$); free($3.text.s); }
+	| K_NOW '-' TOK_NUMBER { $$ = now_value(-$3.v, $3.text.s, @$); free($3.text.s); }
+	| K_NOW TOK_NUMBER {
+		if ($2.text.s[0] == '-')                /* `now -30`: the lexer read -30 */
+			$$ = now_value($2.v, $2.text.s, @$);
+		else {
+			diag(DIAG_ERROR, @2, "write now + %s", $2.text.s);
+			$$ = now_value(0, "0", @$);
+		}
+		free($2.text.s);
+	}
+	;
+
+digest
+	: TOK_IDENT '(' TOK_STRING ')' encoding {
+		$$ = digest_new($1, @1, (wstr){ NULL, 0 }, @1, $3, @3, $5, @5, @$);
+	}
+	| TOK_IDENT '(' TOK_IDENT ',' TOK_STRING ')' encoding {
+		$$ = digest_new($1, @1, $3, @3, $5, @5, $7, @7, @$);
+	}
+	;
+
+encoding
+	: %empty { $$ = (wstr){ NULL, 0 }; }
+	| TOK_IDENT
 	;
 
 setexpr
@@ -415,12 +672,13 @@ value
 	| K_FALSE { $$ = value_new(V_FALSE, @$); }
 	| K_NULL { $$ = value_new(V_NULL, @$); }
 	| path { $$ = value_new(V_PATH, @$); $$->path = $1; }
+	| nowv
 	;
 
 /* A path whose first segment may also be quoted: where a string literal cannot stand. */
 qpath
 	: head { $$ = path_new($1, @1); }
-	| TOK_STRING { $$ = path_new($1, @1); }
+	| TOK_STRING { $$ = path_new($1, @1); $$->quoted = 1; }
 	| qpath '.' name { $$ = $1; VEC_PUSH($$->seg, $3); $$->loc.last_line = @3.last_line; $$->loc.last_col = @3.last_col; }
 	| qpath '.' TOK_STRING { $$ = $1; VEC_PUSH($$->seg, $3); $$->loc.last_line = @3.last_line; $$->loc.last_col = @3.last_col; }
 	;
@@ -442,6 +700,10 @@ head
 	| K_RESTEXCLUDE { $$ = kw(K_RESTEXCLUDE); } | K_CLIENTEXCLUDE { $$ = kw(K_CLIENTEXCLUDE); }
 	| K_DISABLE { $$ = kw(K_DISABLE); } | K_TEST { $$ = kw(K_TEST); }
 	| K_REQUEST { $$ = kw(K_REQUEST); } | K_EXPECT { $$ = kw(K_EXPECT); }
+	| K_KEY { $$ = kw(K_KEY); } | K_TOKEN { $$ = kw(K_TOKEN); } | K_JWT { $$ = kw(K_JWT); }
+	| K_ALGORITHMS { $$ = kw(K_ALGORITHMS); } | K_ISSUER { $$ = kw(K_ISSUER); }
+	| K_AUDIENCE { $$ = kw(K_AUDIENCE); } | K_LEEWAY { $$ = kw(K_LEEWAY); }
+	| K_LIVE { $$ = kw(K_LIVE); } | K_VALID { $$ = kw(K_VALID); } | K_CLOCK { $$ = kw(K_CLOCK); }
 	;
 
 name
@@ -449,7 +711,7 @@ name
 	| K_IF { $$ = kw(K_IF); } | K_UNLESS { $$ = kw(K_UNLESS); } | K_AND { $$ = kw(K_AND); }
 	| K_OR { $$ = kw(K_OR); } | K_NOT { $$ = kw(K_NOT); } | K_EXISTS { $$ = kw(K_EXISTS); }
 	| K_IN { $$ = kw(K_IN); } | K_TRUE { $$ = kw(K_TRUE); } | K_FALSE { $$ = kw(K_FALSE); }
-	| K_NULL { $$ = kw(K_NULL); }
+	| K_NULL { $$ = kw(K_NULL); } | K_NOW { $$ = kw(K_NOW); }
 	;
 
 %%

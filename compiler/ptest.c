@@ -6,6 +6,10 @@
  * and conditions over the reply body, evaluated by the runtime's wcsp_holds() on rows
  * lowered with the policy. One line per failure with file:line; a summary; optionally the
  * rules no test exercised.
+ *
+ * Key files and live sets are read once, before the first test, relative to --data-dir or
+ * else to the root policy's directory (the server reads them relative to its --data-dir). A test's
+ * `clock N;` fixes now for its request and its expectations; without it, real time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +75,7 @@ static int run_one(const lowered *l, const wtest *t, const uint32_t *conds, wcsp
 	wcsp_reply r;
 	c->force_app = t->app.s;
 	c->force_app_len = t->app.n;
+	c->clock = reply->clock = t->has_clock ? t->clock : -1;
 	wcsp_decide(&l->pol, c, t->method.s, t->method.n, t->body.s, t->body.n, &r);
 	if (r.decision == WCSP_D_BAD) {
 		printf("%s:%d: test \"%s\": the request is not a valid JSON object: %s\n",
@@ -110,7 +115,8 @@ static int run_one(const lowered *l, const wtest *t, const uint32_t *conds, wcsp
 	return ok;
 }
 
-int ptest_run(const wpolicy *p, const lowered *l, int coverage, double threshold)
+int ptest_run(const wpolicy *p, const lowered *l, const char *data_dir, int coverage,
+	      double threshold)
 {
 	if (!p->tests.n) {
 		fprintf(stderr,
@@ -118,9 +124,18 @@ int ptest_run(const wpolicy *p, const lowered *l, int coverage, double threshold
 			"files)\n");
 		return 3;
 	}
+	char err[512];
+	char *dir = data_dir ? xstrdup(data_dir) : xstrndup(l->rootdir, l->nrootdir);
+	wcsp_world *w = world_load(&l->pol, dir, err, sizeof err);
+	free(dir);
+	if (!w) {
+		fprintf(stderr, "wcspc test: %s\n", err);
+		return 1;
+	}
 	wcsp_ctx c, reply;
 	wcsp_ctx_init(&c);
 	wcsp_ctx_init(&reply);
+	c.world = reply.world = w;
 	c.rule_hit = xcalloc(l->pol.nrules + 1, 1);
 	c.ovr_hit = xcalloc(l->pol.noverrides + 1, 1);
 	int passed = 0;
@@ -156,5 +171,6 @@ int ptest_run(const wpolicy *p, const lowered *l, int coverage, double threshold
 	c.rule_hit = c.ovr_hit = NULL;
 	wcsp_ctx_free(&c);
 	wcsp_ctx_free(&reply);
+	world_free(w);
 	return failed || below ? 3 : 0;
 }

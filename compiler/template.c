@@ -79,10 +79,3 @@ void tmpl_free(tpieces *t)
 	free(t->v);
 	memset(t, 0, sizeof *t);
 }
-
-void tmpl_check(const wvalue *v)
-{
-	tpieces t = { 0 };
-	tmpl_split(v, &t);
-	tmpl_free(&t);
-}

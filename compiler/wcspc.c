@@ -28,7 +28,7 @@
 #define WCSP_RT_INC "/usr/local/include/wcsp"
 #endif
 #ifndef WCSP_LDLIBS
-#define WCSP_LDLIBS "-lmicrohttpd -lnettle"
+#define WCSP_LDLIBS "-lmicrohttpd -lhogweed -lnettle -lgmp"
 #endif
 #ifndef WCSP_CC
 #define WCSP_CC "cc"
@@ -44,6 +44,7 @@ static const char usage[] =
 	"       wcspc config POLICY.wcsp [--app KEY]\n"
 	"       wcspc fmt    POLICY.wcsp [-w | --check]\n"
 	"       wcspc test   POLICY.wcsp [TESTFILE ...] [--coverage] [--threshold PCT]\n"
+	"                    [--data-dir DIR]\n"
 	"       wcspc --version | --help\n"
 	"\n"
 	"  build   policy -> server binary       emit    policy -> C tables only\n"
@@ -62,7 +63,7 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 typedef struct opts {
-	const char *cmd, *policy, *out, *app, *cc;
+	const char *cmd, *policy, *out, *app, *cc, *data_dir;
 	int is_static, write, check, coverage;
 	double threshold;           /* -1: none */
 	char **testfiles;
@@ -215,12 +216,17 @@ static int build(const opts *o, const lowered *l)
 			build_tmp[0] = 0;
 			return EXIT_TOOLCHAIN;
 		}
-		char *st[] = { "-static", "-Wl,--gc-sections", mhd_static, "-lnettle" };
+		/* hogweed and gmp: archives lend only what the tables reach (tokens) */
+		char *st[] = { "-static", "-Wl,--gc-sections", mhd_static, "-lhogweed", "-lnettle",
+			       "-lgmp" };
 		for (size_t i = 0; i < sizeof st / sizeof *st; i++)
 			argv[n++] = st[i];
-	} else
+	} else {
+		/* a policy without tokens needs no hogweed nor gmp: not even as NEEDED */
+		argv[n++] = "-Wl,--as-needed";
 		for (char *t = strtok(ldlibs, " "); t && n < 56; t = strtok(NULL, " "))
 			argv[n++] = t;
+	}
 	argv[n++] = "-lpthread";
 	argv[n++] = "-lm";
 	argv[n] = NULL;
@@ -340,7 +346,7 @@ static int covered_methods(const wpolicy *p)
 }
 
 enum { O_STATIC = 256, O_CC, O_APP, O_CHECK, O_COVERAGE, O_THRESHOLD, O_MAX_INPUT, O_VERSION,
-	O_WERROR };
+	O_WERROR, O_DATA_DIR };
 
 /* The command line into o; -1 when wcspc is done (help, version), else EXIT_OK or the usage
  * error's status. Options may stand anywhere; `-Werror` is getopt's `-W error`. */
@@ -356,6 +362,7 @@ static int parse_args(int argc, char **argv, opts *o)
 		{ "coverage", no_argument, NULL, O_COVERAGE },
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
 		{ "max-input", required_argument, NULL, O_MAX_INPUT },
+		{ "data-dir", required_argument, NULL, O_DATA_DIR },
 		{ "error", no_argument, NULL, O_WERROR },       /* -Werror */
 		{ NULL, 0, NULL, 0 }
 	};
@@ -379,6 +386,7 @@ static int parse_args(int argc, char **argv, opts *o)
 		case O_APP: o->app = optarg; break;
 		case O_CHECK: o->check = 1; break;
 		case O_COVERAGE: o->coverage = 1; break;
+		case O_DATA_DIR: o->data_dir = optarg; break;
 		case O_THRESHOLD:
 			o->threshold = strtod(optarg, &end);
 			if (*end || end == optarg || o->threshold < 0 || o->threshold > 100)
@@ -441,6 +449,8 @@ int main(int argc, char **argv)
 		return usage_error("-w and --check go with fmt, not %s", o.cmd);
 	if ((o.coverage || o.threshold >= 0) && strcmp(o.cmd, "test"))
 		return usage_error("--coverage and --threshold go with test, not %s", o.cmd);
+	if (o.data_dir && strcmp(o.cmd, "test"))
+		return usage_error("--data-dir goes with test, not %s", o.cmd);
 	if (o.write && o.check)
 		return usage_error("%s", "fmt takes -w or --check, not both");
 	if (!strcmp(o.cmd, "fmt"))
@@ -452,7 +462,7 @@ int main(int argc, char **argv)
 	int rc = compile(&o, &pol, &l, &ok);
 	if (rc == EXIT_OK) {
 		if (!strcmp(o.cmd, "test")) {
-			rc = ptest_run(&pol, &l, o.coverage, o.threshold);
+			rc = ptest_run(&pol, &l, o.data_dir, o.coverage, o.threshold);
 		} else if (!strcmp(o.cmd, "check")) {
 			int nm = covered_methods(&pol), ns = pol.sets.n;
 			unsigned nr = l.pol.nrules + l.pol.noverrides;

@@ -27,6 +27,7 @@ node='"nodeId":"Hw47oNCiqCEtnN4ME1pbMIHgvfuJW6yM@192.168.1.101"'
 sdp='"sdp":"v=0\r\no=- 1988962254 1988962254 IN IP4 0.0.0.0\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=group:BUNDLE audio video\r\n"'
 
 fails=0
+STATUS= REPLY=
 short() {   # one printable line: envelope fields and SDP elided, long ones cut in the middle
 	local s
 	s=$(printf '%s' "$1" | sed -E 's/"(nodeId|sessionId|mediaSessionId)":"[^"]*",?//g; s/"sdp":"[^"]*"/"sdp":"..."/' |

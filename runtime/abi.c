@@ -6,6 +6,20 @@
 #include <string.h>
 #include "wcsp_abi.h"
 
+const char *const wcsp_alg_names[WCSP_NALGS] = {
+	"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"
+};
+_Static_assert(sizeof wcsp_alg_names / sizeof *wcsp_alg_names == WCSP_NALGS,
+	       "one name per enum wcsp_alg");
+
+const char *const wcsp_token_reasons[WCSP_T_CLAIM] = {
+	"token missing",       "token malformed",           "token algorithm not allowed",
+	"token key unknown",   "token signature invalid",   "token expired",
+	"token not yet valid", "token issuer not accepted", "token audience not accepted"
+};
+_Static_assert(sizeof wcsp_token_reasons / sizeof *wcsp_token_reasons == WCSP_T_CLAIM,
+	       "one reason per enum wcsp_token_failure before WCSP_T_CLAIM");
+
 int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
 	int r = memcmp(a, b, an < bn ? an : bn);
@@ -28,6 +42,24 @@ uint32_t wcsp_str_search(const wcsp_str *v, uint32_t n, size_t stride, const cha
 			hi = mid;
 	}
 	return WCSP_NONE;
+}
+
+int wcsp_pool_has(const char *pool, wcsp_ixs off, uint32_t first, uint32_t n, const char *k,
+		  size_t kn)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t a = wcsp_ix(off, first + mid), b = wcsp_ix(off, first + mid + 1);
+		int r = wcsp_key_cmp(pool + a, b - a, k, kn);
+		if (!r)
+			return 1;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 size_t wcsp_number_key(double v, char *out)

@@ -6,11 +6,19 @@
  * Guards and interpolations read the request as received: every override value is
  * rendered before any is written. Cost per request: one validation pass over the body, a
  * binary search for the method and the app, and the chain's own rows; set membership is a
- * binary search over sorted canonical keys.
+ * binary search over sorted canonical keys (a live set's, in the loaded world).
+ *
+ * A path reads the request or a token's claims (wcsp_path.token). A token is checked when
+ * a predicate first needs it, once a request (wcsp_tokstate, stamped with the request's
+ * gen); its claims are then a second JSON document, and a `ref` names a value in either.
+ * Once warm, nothing here allocates: the buffers of tokens, digests and templates grow to
+ * the largest request seen and stay.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "crypto.h"
 #include "decide.h"
 #include "utf8.h"
 
@@ -24,6 +32,8 @@ void wcsp_ctx_init(wcsp_ctx *c)
 	memset(c, 0, sizeof *c);
 	wj_init(&c->doc);
 	sp_init(&c->splice);
+	c->clock = -1;
+	c->token_cache = WCSP_TOKEN_CACHE;
 }
 
 void wcsp_ctx_free(wcsp_ctx *c)
@@ -34,6 +44,14 @@ void wcsp_ctx_free(wcsp_ctx *c)
 	free(c->eoff);
 	free(c->scratch);
 	free(c->tbuf);
+	for (uint32_t i = 0; i < c->ntok; i++) {
+		free(c->tok[i].payload);
+		wj_free(&c->tok[i].claims);
+	}
+	free(c->tok);
+	if (c->jwt)
+		c->jwt_ops->cache_free(c->jwt);
+	free(c->dbuf);
 	memset(c, 0, sizeof *c);
 }
 
@@ -48,6 +66,12 @@ uint32_t wcsp_find_method(const wcsp_policy *p, const char *m, size_t n)
 	return wcsp_str_search(p->methods, p->nmethods, sizeof *p->methods, m, n);
 }
 
+/* A JSON value: token t of document d (the request, or a token's claims); t < 0: missing. */
+typedef struct ref {
+	const wj_doc *d;
+	int t;
+} ref;
+
 static int lookup(const wj_doc *d, const wcsp_path *p)
 {
 	int t = 0;
@@ -56,16 +80,91 @@ static int lookup(const wj_doc *d, const wcsp_path *p)
 	return t;
 }
 
-/* Decoded text of string token t: raw bytes when it has no escape, else in scratch. */
-static const char *text_of(wcsp_ctx *c, int t, size_t *n)
+/* Decoded text of string token t of d: raw bytes when it has no escape, else in scratch
+ * (which holds any string of the request, or of claims decoded from it). */
+static const char *text_of(wcsp_ctx *c, const wj_doc *d, int t, size_t *n)
 {
-	const wj_doc *d = &c->doc;
 	if (!d->esc[t]) {
 		*n = (size_t)(d->tok[t].end - d->tok[t].start);
 		return d->buf + d->tok[t].start;
 	}
 	*n = wj_str_decode(d, t, c->scratch + 1);
 	return c->scratch + 1;
+}
+
+/* Token t's state for this request: checked on first use. NULL when memory ran out. */
+static wcsp_tokstate *token(const wcsp_policy *p, wcsp_ctx *c, uint32_t t)
+{
+	if (c->ntok < p->ntokens) {
+		wcsp_tokstate *v = realloc(c->tok, p->ntokens * sizeof *v);
+		if (!v) {
+			c->oom = 1;
+			return NULL;
+		}
+		c->tok = v;
+		for (; c->ntok < p->ntokens; c->ntok++) {
+			memset(&v[c->ntok], 0, sizeof *v);
+			wj_init(&v[c->ntok].claims);
+		}
+	}
+	wcsp_tokstate *s = &c->tok[t];
+	if (s->gen == c->gen)
+		return s;
+	const wcsp_token *tk = &p->tokens[t];
+	int f = lookup(&c->doc, &p->paths[tk->path]);
+	s->gen = c->gen;
+	s->status = f < 0 ? WCSP_T_MISSING : wj_kind(&c->doc, f) != WJ_STRING ? WCSP_T_MALFORMED
+		: -2;
+	if (s->status != -2)
+		return s;
+	size_t n;
+	const char *raw = text_of(c, &c->doc, f, &n);
+	if (!n || (n == 7 && !memcmp(raw, "Bearer ", 7)))
+		s->status = WCSP_T_MISSING;
+	else if (!c->world || !p->jwt)
+		s->status = WCSP_T_KEY_UNKNOWN;         /* no keys loaded */
+	if (s->status != -2)
+		return s;
+	if (!c->jwt && (c->jwt = p->jwt->cache_new(c->token_cache)))
+		c->jwt_ops = p->jwt;
+	if (!s->payload)
+		s->payload = malloc(JWT_PAYLOAD_MAX);
+	if (!c->jwt || !s->payload) {
+		s->status = WCSP_T_MALFORMED;
+		c->oom = 1;
+		return NULL;
+	}
+	s->status = p->jwt->check(p, c->world, t, raw, n, c->now, c->jwt, s->payload, &s->plen);
+	return s;
+}
+
+/* Token t's claims, parsed on first use in a request (a `valid T` alone needs none); NULL
+ * when it is not valid. */
+static const wj_doc *claims(const wcsp_policy *p, wcsp_ctx *c, uint32_t t)
+{
+	wcsp_tokstate *s = token(p, c, t);
+	if (!s || s->status != -1)
+		return NULL;
+	if (s->parsed != c->gen) {
+		if (wj_parse(&s->claims, s->payload, s->plen, NULL)) {
+			c->oom = 1; /* the check parsed these bytes already: only memory fails */
+			return NULL;
+		}
+		s->parsed = c->gen;
+	}
+	return &s->claims;
+}
+
+/* Where path row i points: into the request, or into a valid token's claims. */
+static ref resolve(const wcsp_policy *p, wcsp_ctx *c, uint32_t i)
+{
+	const wcsp_path *path = &p->paths[i];
+	if (path->token == WCSP_NONE)
+		return (ref){ &c->doc, lookup(&c->doc, path) };
+	const wj_doc *d = claims(p, c, path->token);
+	if (!d)
+		return (ref){ &c->doc, -1 };    /* a token not valid has no claims */
+	return (ref){ d, lookup(d, path) };
 }
 
 /* Length of the UTF-8 character at s (1 for a stray byte). */
@@ -103,64 +202,134 @@ static int glob(const char *p, size_t pn, const char *s, size_t sn)
 	return pi == pn;
 }
 
-/* Binary search of key k among the set's sorted keys in the pool. */
-static int in_set(const wcsp_policy *p, const wcsp_set *set, const char *k, size_t kn)
+static int member(const wcsp_policy *p, wcsp_ctx *c, uint32_t set, ref v)
 {
-	uint32_t lo = 0, hi = set->n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		uint32_t a = wcsp_ix(p->set_offsets, set->first + mid);
-		uint32_t b = wcsp_ix(p->set_offsets, set->first + mid + 1);
-		int r = wcsp_key_cmp(p->set_pool + a, b - a, k, kn);
-		if (!r)
-			return 1;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-static int member(wcsp_ctx *c, const wcsp_policy *p, const wcsp_set *set, int t)
-{
-	const wj_doc *d = &c->doc;
 	char *k = c->scratch;
 	size_t n;
-	switch (wj_kind(d, t)) {
+	switch (wj_kind(v.d, v.t)) {
 	case WJ_STRING: {
-		const char *s = text_of(c, t, &n);
+		const char *s = text_of(c, v.d, v.t, &n);
 		k[0] = 's';
 		if (s != k + 1)
-			memcpy(k + 1, s, n);
+			memmove(k + 1, s, n);
 		n++;
 		break;
 	}
 	case WJ_NUMBER:
-		n = wcsp_number_key(wj_number(d, t), k);
+		n = wcsp_number_key(wj_number(v.d, v.t), k);
 		break;
 	case WJ_TRUE: k[0] = 't'; n = 1; break;
 	case WJ_FALSE: k[0] = 'f'; n = 1; break;
 	case WJ_NULL: k[0] = 'z'; n = 1; break;
 	default: return 0;
 	}
-	return in_set(p, set, k, n);
+	const wcsp_set *cs = &p->sets[set];
+	if (!cs->file)
+		return wcsp_pool_has(p->set_pool, p->set_offsets, cs->first, cs->n, k, n);
+	return c->world && world_set_has(c->world, set, k, n);
 }
 
-static int equal(wcsp_ctx *c, int t, const wcsp_policy *p, const wcsp_value *v)
+/* Room for n more bytes in dbuf after its first have bytes; -1 when memory ran out. */
+static int dbuf_room(wcsp_ctx *c, size_t have, size_t n)
 {
-	const wj_doc *d = &c->doc;
-	enum wj_kind k = wj_kind(d, t);
+	if (have + n <= c->capdbuf)
+		return 0;
+	size_t cap = (have + n) * 2 + 256;
+	char *b = malloc(cap);
+	if (!b)
+		return -1;
+	if (c->dbuf) {
+		memcpy(b, c->dbuf, have);
+		memset(c->dbuf, 0, c->capdbuf);         /* it may have held a key's bytes */
+		free(c->dbuf);
+	}
+	c->dbuf = b;
+	c->capdbuf = cap;
+	return 0;
+}
+
+/* The secret of key row k in the loaded world, or NULL (a public key, or no world). */
+static const wcsp_keyent *secret_of(const wcsp_ctx *c, uint32_t k)
+{
+	const wcsp_keyset *ks = c->world ? &c->world->keys[k] : NULL;
+	for (int i = 0; ks && i < ks->n; i++)
+		if (ks->ent[i].kind == WK_SECRET)
+			return &ks->ent[i];
+	return NULL;
+}
+
+/*
+ * Does field v equal digest row di of its template, rendered from the request as received
+ * (strings decoded, other values as their JSON text, missing ones empty, ${KEY} the key's
+ * bytes)? 1 yes, 0 no, -1 it cannot be computed (a key that is no secret): then neither ==
+ * nor != holds.
+ */
+static int digest_match(const wcsp_policy *p, wcsp_ctx *c, uint32_t di, ref v)
+{
+	const wcsp_digest *d = &p->digests[di];
+	if ((d->key != WCSP_NONE && !secret_of(c, d->key)) || !p->digest)
+		return -1;
+	size_t n = 0;
+	int rc = 0;
+	for (uint32_t i = 0; i < d->nparts && rc == 0; i++) {
+		const wcsp_tpart *tp = &p->tparts[d->part_first + i];
+		const char *s = tp->lit.s;
+		size_t len = tp->lit.n;
+		if (tp->key != WCSP_NONE) {
+			const wcsp_keyent *k = secret_of(c, tp->key);
+			if (!k) {
+				rc = -1;
+				break;
+			}
+			s = (const char *)k->secret;
+			len = k->len;
+		} else if (tp->path != WCSP_NONE) {
+			ref f = resolve(p, c, tp->path);
+			size_t a, b;
+			len = 0;
+			if (f.t >= 0 && wj_kind(f.d, f.t) == WJ_STRING)
+				s = text_of(c, f.d, f.t, &len);
+			else if (f.t >= 0) {
+				wj_span(f.d, f.t, &a, &b);
+				s = f.d->buf + a;
+				len = b - a;
+			}
+		}
+		if (dbuf_room(c, n, len)) {
+			c->oom = 1;
+			rc = -1;
+			break;
+		}
+		if (len)
+			memcpy(c->dbuf + n, s, len);
+		n += len;
+	}
+	if (rc == 0 && wj_kind(v.d, v.t) == WJ_STRING) {
+		size_t fn;
+		const char *field = text_of(c, v.d, v.t, &fn);
+		rc = p->digest->matches(d, d->key != WCSP_NONE ? &c->world->keys[d->key] : NULL,
+					c->dbuf, n, field, fn);
+	}
+	if (n)
+		memset(c->dbuf, 0, n);
+	return rc;
+}
+
+static int equal(const wcsp_policy *p, wcsp_ctx *c, ref a, const wcsp_value *v)
+{
+	const wj_doc *d = a.d;
+	enum wj_kind k = wj_kind(d, a.t);
 	switch (v->kind) {
-	case WCSP_V_STRING: return k == WJ_STRING && wj_str_eq(d, t, v->str.s, v->str.n);
-	case WCSP_V_NUMBER: return k == WJ_NUMBER && wj_number(d, t) == v->num;
+	case WCSP_V_STRING: return k == WJ_STRING && wj_str_eq(d, a.t, v->str.s, v->str.n);
+	case WCSP_V_NUMBER: return k == WJ_NUMBER && wj_number(d, a.t) == v->num;
 	case WCSP_V_TRUE: return k == WJ_TRUE;
 	case WCSP_V_FALSE: return k == WJ_FALSE;
 	case WCSP_V_NULL: return k == WJ_NULL;
 	case WCSP_V_PATH: {
-		int u = lookup(d, &p->paths[v->path]);
-		return u >= 0 && wj_equal(d, t, u);
+		ref u = resolve(p, c, v->path);
+		return u.t >= 0 && wj_equal_in(d, a.t, u.d, u.t);
 	}
+	case WCSP_V_DIGEST: return digest_match(p, c, v->path, a) == 1;
 	}
 	return 0;
 }
@@ -174,36 +343,52 @@ static int holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t ci)
 	case WCSP_C_AND: return holds(p, c, k->a) && holds(p, c, k->b);
 	case WCSP_C_OR: return holds(p, c, k->a) || holds(p, c, k->b);
 	case WCSP_C_NOT: return !holds(p, c, k->a);
+	case WCSP_C_VALID: {
+		wcsp_tokstate *s = token(p, c, k->a);
+		return s && s->status == -1;
+	}
 	default: break;
 	}
-	int t = lookup(&c->doc, &p->paths[k->a]);
-	if (t < 0)
+	ref a = resolve(p, c, k->a);
+	if (a.t < 0)
 		return 0;       /* a predicate on a missing field is false */
-	/* b is a value row for the comparisons and globs only (IN: a set, EXISTS: unused) */
-	const wcsp_value *v =
-		k->op == WCSP_C_IN || k->op == WCSP_C_EXISTS ? NULL : &p->values[k->b];
+	/* b is a value row for the comparisons and globs (IN: a set, IN_ARRAY: a path) */
+	const wcsp_value *v = k->op == WCSP_C_IN || k->op == WCSP_C_EXISTS ||
+		k->op == WCSP_C_IN_ARRAY ? NULL : &p->values[k->b];
 	switch (k->op) {
 	case WCSP_C_EXISTS: return 1;
-	case WCSP_C_EQ: return equal(c, t, p, v);
+	case WCSP_C_EQ: return equal(p, c, a, v);
 	case WCSP_C_NE:
-		if (v->kind == WCSP_V_PATH && lookup(&c->doc, &p->paths[v->path]) < 0)
+		if (v->kind == WCSP_V_PATH && resolve(p, c, v->path).t < 0)
 			return 0;
-		return !equal(c, t, p, v);
+		if (v->kind == WCSP_V_DIGEST)
+			return digest_match(p, c, v->path, a) == 0;
+		return !equal(p, c, a, v);
 	case WCSP_C_LT: case WCSP_C_LE: case WCSP_C_GT: case WCSP_C_GE: {
-		if (wj_kind(&c->doc, t) != WJ_NUMBER)
+		if (wj_kind(a.d, a.t) != WJ_NUMBER)
 			return 0;
-		double x = wj_number(&c->doc, t);
-		return k->op == WCSP_C_LT ? x < v->num : k->op == WCSP_C_LE ? x <= v->num
-			: k->op == WCSP_C_GT ? x > v->num : x >= v->num;
+		double x = wj_number(a.d, a.t);
+		double y = v->kind == WCSP_V_NOW ? (double)c->now + v->num : v->num;
+		return k->op == WCSP_C_LT ? x < y : k->op == WCSP_C_LE ? x <= y
+			: k->op == WCSP_C_GT ? x > y : x >= y;
 	}
 	case WCSP_C_GLOB: {
-		if (wj_kind(&c->doc, t) != WJ_STRING)
+		if (wj_kind(a.d, a.t) != WJ_STRING)
 			return 0;
 		size_t n;
-		const char *s = text_of(c, t, &n);
+		const char *s = text_of(c, a.d, a.t, &n);
 		return glob(v->str.s, v->str.n, s, n);
 	}
-	case WCSP_C_IN: return member(c, p, &p->sets[k->b], t);
+	case WCSP_C_IN: return member(p, c, k->b, a);
+	case WCSP_C_IN_ARRAY: {
+		ref arr = resolve(p, c, k->b);
+		if (arr.t < 0 || wj_kind(arr.d, arr.t) != WJ_ARRAY)
+			return 0;
+		for (int e = arr.t + 1; e < arr.d->next[arr.t]; e = arr.d->next[e])
+			if (wj_equal_in(a.d, a.t, arr.d, e))
+				return 1;
+		return 0;
+	}
 	}
 	return 0;
 }
@@ -226,9 +411,10 @@ static int tput(wcsp_ctx *c, const char *s, size_t n)
 
 /* A field's text inside a JSON string: strings as their (valid, escaped) content, other
  * scalars as their JSON text, objects and arrays as their JSON text escaped. */
-static int interpolate(wcsp_ctx *c, int t)
+static int interpolate(wcsp_ctx *c, ref f)
 {
-	const wj_doc *d = &c->doc;
+	const wj_doc *d = f.d;
+	int t = f.t;
 	size_t a, b;
 	if (t < 0)
 		return 0;
@@ -252,12 +438,12 @@ static int render(const wcsp_policy *p, wcsp_ctx *c, const wcsp_value *v, sp_edi
 {
 	switch (v->kind) {
 	case WCSP_V_PATH: {
-		int t = lookup(&c->doc, &p->paths[v->path]);
-		if (t < 0)
+		ref f = resolve(p, c, v->path);
+		if (f.t < 0)
 			return 1;
 		size_t a, b;
-		wj_span(&c->doc, t, &a, &b);
-		e->text = c->doc.buf + a;
+		wj_span(f.d, f.t, &a, &b);
+		e->text = f.d->buf + a;
 		e->len = b - a;
 		return 0;
 	}
@@ -268,7 +454,7 @@ static int render(const wcsp_policy *p, wcsp_ctx *c, const wcsp_value *v, sp_edi
 		for (uint32_t i = 0; i < v->nparts; i++) {
 			const wcsp_tpart *tp = &p->tparts[v->part_first + i];
 			if (tp->path == WCSP_NONE ? tput(c, tp->lit.s, tp->lit.n)
-			    : interpolate(c, lookup(&c->doc, &p->paths[tp->path])))
+			    : interpolate(c, resolve(p, c, tp->path)))
 				return -1;
 		}
 		if (tput(c, "\"", 1))
@@ -327,6 +513,9 @@ static int fail(wcsp_reply *r, int status, enum wcsp_decision d, const char *err
 
 int wcsp_ctx_load(wcsp_ctx *c, const char *body, size_t len, const char **why)
 {
+	c->gen++;                       /* every token unchecked */
+	c->now = c->clock >= 0 ? c->clock : (long long)time(NULL);
+	c->oom = 0;
 	if (wj_parse(&c->doc, body, len, why))
 		return -1;
 	if (c->scratch_cap < len + 64) {
@@ -358,7 +547,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	size_t an = c->force_app_len;
 	int t = app ? -1 : wj_get(&c->doc, 0, "appKey", 6);
 	if (t >= 0 && wj_kind(&c->doc, t) == WJ_STRING)
-		app = text_of(c, t, &an);
+		app = text_of(c, &c->doc, t, &an);
 	uint32_t ai = p->napps;
 	if (app) {
 		size_t k = an < sizeof r->app - 1 ? an : sizeof r->app - 1;
@@ -394,8 +583,20 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 			r->body = rule->body.s;
 			r->len = rule->body.n;
 		}
+		if (rule->kind == WCSP_R_DENY && rule->token != WCSP_NONE) {
+			/* `deny unless valid T`: T's failure is the reason */
+			const wcsp_tokstate *s = token(p, c, rule->token);
+			const wcsp_token *tk = &p->tokens[rule->token];
+			if (s && s->status >= 0) {
+				r->body = tk->bodies[s->status].s;
+				r->len = tk->bodies[s->status].n;
+				r->reason = tk->reasons[s->status].s;
+			}
+		}
 		break;
 	}
+	if (c->oom)
+		return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 	if (r->decision == WCSP_D_DENY)
 		return r->status;
 
@@ -424,7 +625,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		e->seg = p->paths[o->path].seg;
 		e->nseg = p->paths[o->path].nseg;
 		int rc = render(p, c, &p->values[o->value], e, &c->eoff[n]);
-		if (rc < 0)
+		if (rc < 0 || c->oom)
 			return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 		n += rc == 0;
 	}

@@ -7,9 +7,13 @@
 #define WCSP_DECIDE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "wcsp_abi.h"
 #include "json.h"
 #include "splice.h"
+#include "world.h"
+
+#define WCSP_TOKEN_CACHE 1024   /* verified tokens one decision context keeps, by default */
 
 enum wcsp_decision {
 	WCSP_D_ALLOW,   /* 200, the request echoed with overrides spliced in */
@@ -27,12 +31,23 @@ typedef struct wcsp_reply {
 	size_t len;
 	char *owned;           /* malloc'd reply body when spliced, else NULL */
 	const char *rule;      /* "file:line" of the deciding rule, or NULL (default allow, echo) */
-	const char *reason;    /* short reason for deny/bad, else NULL */
+	const char *reason;    /* short reason for bad, and for a deny that reports a token's
+	                          failure ("token expired"), else NULL */
 	char app[64];          /* the request's appKey, decoded, cut to fit; "" when absent */
 	size_t app_len;        /* its length: it may hold NUL bytes */
 	uint32_t app_row;      /* the app row that decided: p->napps for the default row */
 	uint32_t method_row;   /* the method's index in p->methods, or WCSP_NONE */
 } wcsp_reply;
+
+/* What one request knows of one token: checked on first use, at most once a request. */
+typedef struct wcsp_tokstate {
+	uint64_t gen;           /* == the context's gen: checked for the current request */
+	int status;             /* -1 valid, else enum wcsp_token_failure (+ i: claim i missing) */
+	char *payload;          /* [JWT_PAYLOAD_MAX]: the claims' JSON text, when valid */
+	size_t plen;
+	uint64_t parsed;        /* == gen: claims holds payload parsed (on a claim's first use) */
+	wj_doc claims;
+} wcsp_tokstate;
 
 /* Scratch state reused across calls (one per thread): the JSON document and buffers. */
 typedef struct wcsp_ctx {
@@ -49,6 +64,23 @@ typedef struct wcsp_ctx {
 	size_t force_app_len;
 	uint8_t *rule_hit;      /* wcspc test --coverage: [nrules], set when a rule decides */
 	uint8_t *ovr_hit;       /* [noverrides], set when an override is applied; NULL: off */
+
+	/* files, time and tokens: set by the caller before deciding */
+	const wcsp_world *world;/* keys and live sets; NULL: none (tokens fail as "token key
+	                           unknown", live sets are empty, ${KEY} digests never match) */
+	long long clock;        /* >= 0: now is this (wcspc test's `clock N;`); -1: real time */
+	unsigned token_cache;   /* verified tokens kept (WCSP_TOKEN_CACHE; 0: none) */
+
+	/* per request */
+	uint64_t gen;           /* counts requests: token states of an older gen are stale */
+	long long now;          /* Unix seconds, read once a request */
+	int oom;                /* memory ran out in a predicate: the reply is a 500 */
+	wcsp_tokstate *tok;     /* [ntok], by token row */
+	uint32_t ntok;
+	void *jwt; /* the token code's cache and scratch (jwt_ops), made on first use */
+	const struct wcsp_jwt_ops *jwt_ops;
+	char *dbuf;             /* a digest's rendered template; zeroed after use (keys) */
+	size_t capdbuf;
 } wcsp_ctx;
 
 void wcsp_ctx_init(wcsp_ctx *c);
@@ -59,7 +91,8 @@ void wcsp_ctx_free(wcsp_ctx *c);
 int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t mlen,
 		const char *body, size_t len, wcsp_reply *r);
 
-/* Parse body into c->doc for wcsp_holds(). 0, or -1 with *why. */
+/* Parse body into c->doc for wcsp_holds(), and start a request (its now, its tokens
+ * unchecked). 0, or -1 with *why. */
 int wcsp_ctx_load(wcsp_ctx *c, const char *body, size_t len, const char **why);
 
 /* Does condition row cond of p hold for the document loaded in c? */

@@ -422,25 +422,27 @@ static int tok_cmp(const wj_doc *d, int t, const char *s, size_t n)
 	return i == n ? 0 : -1;
 }
 
-/* Order of string tokens a and b by decoded bytes; 0 iff they decode alike. */
-static int dcmp(const wj_doc *d, int a, int b)
+/* Order of string token a of da and b of db by decoded bytes; 0 iff they decode alike. */
+static int dcmp2(const wj_doc *da, int a, const wj_doc *db, int b)
 {
-	if (!d->esc[b])
-		return tok_cmp(d, a, d->buf + d->tok[b].start,
-			       (size_t)(d->tok[b].end - d->tok[b].start));
-	if (!d->esc[a])
-		return -tok_cmp(d, b, d->buf + d->tok[a].start,
-				(size_t)(d->tok[a].end - d->tok[a].start));
+	if (!db->esc[b])
+		return tok_cmp(da, a, db->buf + db->tok[b].start,
+			       (size_t)(db->tok[b].end - db->tok[b].start));
+	if (!da->esc[a])
+		return -tok_cmp(db, b, da->buf + da->tok[a].start,
+				(size_t)(da->tok[a].end - da->tok[a].start));
 	wj_dec p, q;
 	int c, e;
-	dinit(&p, d, a);
-	dinit(&q, d, b);
+	dinit(&p, da, a);
+	dinit(&q, db, b);
 	do {
 		c = dnext(&p);
 		e = dnext(&q);
 	} while (c == e && c >= 0);
 	return c - e;
 }
+
+static int dcmp(const wj_doc *d, int a, int b) { return dcmp2(d, a, d, b); }
 
 /* Keys compare by their 8-byte prefixes first: most comparisons end there. */
 static int key_cmp(const wj_key *a, const wj_key *b)
@@ -638,38 +640,39 @@ double wj_number(const wj_doc *d, int t)
 
 /* Objects: same key count, no duplicates, so every key of a found in b with an equal value.
  * Large objects walk their sorted keys side by side. */
-int wj_equal(const wj_doc *d, int a, int b)
+int wj_equal_in(const wj_doc *da, int a, const wj_doc *db, int b)
 {
-	enum wj_kind k = wj_kind(d, a);
-	if (k != wj_kind(d, b))
+	enum wj_kind k = wj_kind(da, a);
+	if (k != wj_kind(db, b))
 		return 0;
 	switch (k) {
 	case WJ_STRING:
-		return !dcmp(d, a, b);
+		return !dcmp2(da, a, db, b);
 	case WJ_NUMBER:
-		return wj_number(d, a) == wj_number(d, b);
+		return wj_number(da, a) == wj_number(db, b);
 	case WJ_ARRAY:
-		if (d->tok[a].size != d->tok[b].size)
+		if (da->tok[a].size != db->tok[b].size)
 			return 0;
-		for (int i = a + 1, j = b + 1; i < d->next[a]; i = d->next[i], j = d->next[j])
-			if (!wj_equal(d, i, j))
+		for (int i = a + 1, j = b + 1; i < da->next[a]; i = da->next[i], j = db->next[j])
+			if (!wj_equal_in(da, i, db, j))
 				return 0;
 		return 1;
 	case WJ_OBJECT:
-		if (d->tok[a].size != d->tok[b].size)
+		if (da->tok[a].size != db->tok[b].size)
 			return 0;
-		if (d->order[a] >= 0) {
-			const int *x = d->sorted + d->order[a], *y = d->sorted + d->order[b];
-			for (int i = 0; i < d->tok[a].size; i++)
-				if (dcmp(d, x[i], y[i]) || !wj_equal(d, x[i] + 1, y[i] + 1))
+		if (da->order[a] >= 0) {
+			const int *x = da->sorted + da->order[a], *y = db->sorted + db->order[b];
+			for (int i = 0; i < da->tok[a].size; i++)
+				if (dcmp2(da, x[i], db, y[i]) ||
+				    !wj_equal_in(da, x[i] + 1, db, y[i] + 1))
 					return 0;
 			return 1;
 		}
-		for (int i = a + 1; i < d->next[a]; i = d->next[i + 1]) {
+		for (int i = a + 1; i < da->next[a]; i = da->next[i + 1]) {
 			int j = b + 1;
-			while (j < d->next[b] && dcmp(d, i, j))
-				j = d->next[j + 1];
-			if (j >= d->next[b] || !wj_equal(d, i + 1, j + 1))
+			while (j < db->next[b] && dcmp2(da, i, db, j))
+				j = db->next[j + 1];
+			if (j >= db->next[b] || !wj_equal_in(da, i + 1, db, j + 1))
 				return 0;
 		}
 		return 1;
@@ -677,6 +680,8 @@ int wj_equal(const wj_doc *d, int a, int b)
 		return 1;
 	}
 }
+
+int wj_equal(const wj_doc *d, int a, int b) { return wj_equal_in(d, a, d, b); }
 
 void wj_span(const wj_doc *d, int t, size_t *start, size_t *end)
 {

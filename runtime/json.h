@@ -81,6 +81,8 @@ double wj_number(const wj_doc *d, int t);
 /* JSON equality of two value tokens of the same document: same kind; strings decoded equal;
  * numbers numerically equal; arrays element-wise; objects with the same keys, any order. */
 int wj_equal(const wj_doc *d, int a, int b);
+/* The same for token a of da and token b of db (a request field and a token's claim). */
+int wj_equal_in(const wj_doc *da, int a, const wj_doc *db, int b);
 
 /* Byte span of value token t's JSON text in buf, quotes included for strings. */
 void wj_span(const wj_doc *d, int t, size_t *start, size_t *end);

@@ -32,7 +32,7 @@ static const char *const format_names[] = { "text", "json" };
 _Static_assert(NELEM(level_names) == LOGL_DEBUG + 1, "one name per enum log_level");
 _Static_assert(NELEM(format_names) == LOGF_JSON + 1, "one name per enum log_format");
 
-enum { ESC_WORD, ESC_PROSE, ESC_JSON };
+enum { ESC_WORD, ESC_PROSE, ESC_JSON, ESC_QUOTED };
 
 typedef struct line {
 	char b[LINE_SIZE];
@@ -85,7 +85,8 @@ static void puts0(line *l, const char *s)
 }
 
 /* Whether ASCII byte c is written as is in text: WORD (a value) escapes space, quote and
- * backslash too; PROSE (a message) only control bytes. */
+ * backslash too; QUOTED (a value between quotes) quote and backslash; PROSE (a message)
+ * only control bytes. */
 static int plain(unsigned c, int mode)
 {
 	if (c < 0x20 || c == 0x7f)
@@ -203,6 +204,13 @@ void log_access(const log_rec *r)
 	field(&l, "decision", r->decision, strlen(r->decision), 0);
 	number(&l, "status", (unsigned long long)r->status);
 	field(&l, "rule", r->rule, r->rule ? strlen(r->rule) : 0, 0);
+	if (r->reason != NULL && log_format == LOGF_JSON)
+		field(&l, "reason", r->reason, strlen(r->reason), 0);
+	else if (r->reason != NULL) {   /* prose: between quotes, spaces as they are */
+		puts0(&l, " reason=\"");
+		esc(&l, r->reason, strnlen(r->reason, FIELD_MAX), ESC_QUOTED);
+		puts0(&l, "\"");
+	}
 	number(&l, "us", r->us);
 	field(&l, "from", from, from ? strlen(from) : 0, 0);
 	if (log_format == LOGF_JSON)

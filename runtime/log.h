@@ -31,6 +31,8 @@ typedef struct log_rec {
 	const char *decision;         /* allow, deny, echo, bad, too_large, not_found, ... */
 	int status;
 	const char *rule;             /* "file:line", or NULL */
+	const char *reason;           /* why a request was refused (a token's failure, a bad
+	                                 body), or NULL: written only when there is one */
 	unsigned long long us;        /* latency in microseconds */
 	const struct sockaddr *from;  /* the caller, or NULL */
 } log_rec;

@@ -21,11 +21,11 @@
 #define MAX_THREADS 256
 #define MAX_TIMEOUT 86400
 #define READ_CHUNK 65536
+#define MAX_TOKEN_CACHE 1048576
 
 enum { O_LISTEN = 256, O_THREADS, O_MAX_BODY, O_TIMEOUT, O_REQUEST_TIMEOUT, O_MAX_CONNS,
-	O_MAX_CONNS_PER_IP, O_CONN_MEMORY, O_LOG_LEVEL, O_LOG_FORMAT, O_SECRET_FILE, O_EVAL,
-	O_APP, O_VERSION,
-	O_HELP };
+	O_MAX_CONNS_PER_IP, O_CONN_MEMORY, O_LOG_LEVEL, O_LOG_FORMAT, O_SECRET_FILE, O_DATA_DIR,
+	O_TOKEN_CACHE, O_EVAL, O_APP, O_VERSION, O_HELP };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, O_LISTEN },
@@ -39,6 +39,8 @@ static const struct option options[] = {
 	{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "secret-file", required_argument, NULL, O_SECRET_FILE },
+	{ "data-dir", required_argument, NULL, O_DATA_DIR },
+	{ "token-cache", required_argument, NULL, O_TOKEN_CACHE },
 	{ "eval", required_argument, NULL, O_EVAL },
 	{ "app", required_argument, NULL, O_APP },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -55,7 +57,8 @@ static void usage(void)
 	    "          [--max-conns-per-ip N] [--conn-memory BYTES]\n"
 	    "          [--log-level error|warn|info|debug]\n"
 	    "          [--log-format text|json] [--secret-file PATH]\n"
-	    "       %s --eval METHOD [--app KEY] < body.json\n"
+	    "          [--data-dir DIR] [--token-cache N]\n"
+	    "       %s --eval METHOD [--app KEY] [--data-dir DIR] < body.json\n"
 	    "       %s --version | --help\n"
 	    "\n"
 	    "Answers Flashphoner WCS REST hooks (POST /any/prefix/METHOD) for policy %s.\n"
@@ -76,14 +79,20 @@ static void usage(void)
 	    "  --log-format FORMAT  text or json (default text)\n"
 	    "  --secret-file PATH   WCS's rest_hook_secret_key, for `require signature`\n"
 	    "                       (mode 600; or set WCSP_SECRET)\n"
+	    "  --data-dir DIR       where the policy's key files and live sets are, when\n"
+	    "                       their paths are relative (default: the current\n"
+	    "                       directory); read at start and again on SIGHUP\n"
+	    "  --token-cache N      verified tokens kept per thread, 0 (no cache) to %d\n"
+	    "                       (default %d)\n"
 	    "  --eval METHOD        decide one request read from stdin, print\n"
 	    "                       `STATUS DECISION RULE` and the reply, no network\n"
 	    "  --app KEY            with --eval: decide as appKey KEY\n"
 	    "\n"
-	    "GET /healthz answers 200, GET /metrics Prometheus text. SIGTERM drains and exits 0.\n",
+	    "GET /healthz answers 200, GET /metrics Prometheus text. SIGTERM drains and exits 0;\n"
+	    "SIGHUP reloads key files and live sets (a file that fails keeps the old data).\n",
 	    prog, prog, prog, wcsp_compiled_policy.name, SRV_LISTEN, MAX_THREADS, SRV_THREADS,
 	    SRV_MAX_BODY, MAX_TIMEOUT, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT, SRV_MAX_CONNS,
-	    SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY);
+	    SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, MAX_TOKEN_CACHE, WCSP_TOKEN_CACHE);
 }
 
 static int __attribute__((format(printf, 1, 2)))
@@ -142,18 +151,26 @@ static char *slurp(size_t *len)
 	return NULL;
 }
 
-static int eval(const char *method, const char *app)
+static int eval(const char *method, const char *app, const char *data_dir)
 {
+	char err[512];
+	wcsp_world *w;
 	wcsp_reply rep;
 	wcsp_ctx ctx;
 	size_t len;
 	char *body;
 
+	if ((w = world_load(&wcsp_compiled_policy, data_dir, err, sizeof err)) == NULL) {
+		fprintf(stderr, "wcsp: %s\n", err);
+		return 2;
+	}
 	if ((body = slurp(&len)) == NULL) {
 		fputs("wcsp: cannot read the request body from stdin\n", stderr);
+		world_free(w);
 		return 1;
 	}
 	wcsp_ctx_init(&ctx);
+	ctx.world = w;
 	if (app != NULL) {
 		ctx.force_app = app;
 		ctx.force_app_len = strlen(app);
@@ -165,6 +182,7 @@ static int eval(const char *method, const char *app)
 	putchar('\n');
 	wcsp_reply_free(&rep);
 	wcsp_ctx_free(&ctx);
+	world_free(w);
 	free(body);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -198,7 +216,7 @@ static int serve(srv_opts *o, const char *secret_file)
 int main(int argc, char **argv)
 {
 	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT,
-	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, NULL, 0 };
+	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, NULL, 0, NULL, WCSP_TOKEN_CACHE };
 	const char *method = NULL, *app = NULL, *secret_file = NULL;
 	int c, level = LOGL_INFO, format = LOGF_TEXT;
 	struct sockaddr_storage ss;
@@ -270,6 +288,17 @@ int main(int argc, char **argv)
 		case O_SECRET_FILE:
 			secret_file = optarg;
 			break;
+		case O_DATA_DIR:
+			if (optarg[0] == '\0')
+				return bad_usage("--data-dir wants a directory");
+			o.data_dir = optarg;
+			break;
+		case O_TOKEN_CACHE:
+			if (number(optarg, 0, MAX_TOKEN_CACHE, &v) != 0)
+				return bad_usage("--token-cache wants 0..%d, not '%s'",
+				    MAX_TOKEN_CACHE, optarg);
+			o.token_cache = (unsigned)v;
+			break;
 		case O_EVAL:
 			method = optarg;
 			break;
@@ -300,7 +329,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (method != NULL)
-		return eval(method, app);
+		return eval(method, app, o.data_dir);
 	log_init(level, format);
 	return serve(&o, secret_file);
 }

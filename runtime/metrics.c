@@ -58,6 +58,9 @@ static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
 static counter rejects[MET_NREASONS];
 static counter buckets[NBUCKETS];
 static counter sum_us;
+static counter reload_failures;
+static counter reloads;
+static counter reload_time;            /* Unix seconds of the last load that took */
 
 static void bump(counter *c, unsigned long long n)
 {
@@ -157,6 +160,15 @@ void met_request(const wcsp_reply *r, const char *method, size_t mlen)
 
 void met_reject(enum met_reason r) { bump(&rejects[r], 1); }
 
+void met_reload(int ok, long long when)
+{
+	if (ok) {
+		atomic_store_explicit(&reload_time, (unsigned long long)when, memory_order_relaxed);
+		bump(&reloads, 1);
+	} else
+		bump(&reload_failures, 1);
+}
+
 void met_latency(unsigned long long us)
 {
 	int b = 0;
@@ -246,6 +258,15 @@ char *met_render(size_t *len)
 	}
 	fprintf(f, "wcsp_request_duration_seconds_sum %llu.%06llu\n", sum / 1000000, sum % 1000000);
 	fprintf(f, "wcsp_request_duration_seconds_count %llu\n", cum);
+	header(f, "wcsp_reloads_total", "counter",
+	       "Loads of keys and live sets that took, the one at start included.");
+	fprintf(f, "wcsp_reloads_total %llu\n", get(&reloads));
+	header(f, "wcsp_reload_failures_total", "counter",
+	       "Reloads (SIGHUP) of keys and live sets that failed and kept the old ones.");
+	fprintf(f, "wcsp_reload_failures_total %llu\n", get(&reload_failures));
+	header(f, "wcsp_reload_timestamp_seconds", "gauge",
+	       "When keys and live sets were last loaded, at start or on SIGHUP (Unix time).");
+	fprintf(f, "wcsp_reload_timestamp_seconds %llu\n", get(&reload_time));
 	header(f, "wcsp_policy_info", "gauge", "The compiled policy this server enforces.");
 	fputs("wcsp_policy_info{name=\"", f);
 	label(f, pol->name, strlen(pol->name));

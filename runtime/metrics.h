@@ -11,6 +11,9 @@
  *   wcsp_requests_total{app,method,decision}   hook requests that reached the decision
  *   wcsp_rejects_total{reason}                 requests refused before or by the decision
  *   wcsp_request_duration_seconds              histogram over every request the access log sees
+ *   wcsp_reloads_total                         loads of keys and live sets that took
+ *   wcsp_reload_failures_total                 SIGHUP reloads that failed (the old data stays)
+ *   wcsp_reload_timestamp_seconds              when keys and live sets were last loaded
  *   wcsp_policy_info{name,source,sha256}       always 1
  */
 #ifndef WCSP_METRICS_H
@@ -37,6 +40,8 @@ void met_free(void);
 void met_request(const wcsp_reply *r, const char *method, size_t mlen);
 void met_reject(enum met_reason r);
 void met_latency(unsigned long long us);
+/* A load of keys and live sets: ok at Unix time when, or a failure. */
+void met_reload(int ok, long long when);
 
 /* The exposition text, malloc'd (the caller frees it), or NULL when out of memory. */
 char *met_render(size_t *len);

@@ -40,6 +40,10 @@
  *  - Canned replies are built once and shared by all threads.
  *  - Each polling thread has its own wcsp_ctx, made on its first decision; all of them are
  *    on the ctxs list and freed after MHD_stop_daemon, when no thread can use them.
+ *  - The world (keys and live sets, world.h) is loaded before the daemon starts and again
+ *    on SIGHUP, in the main thread. A decision holds the world it started with (a count
+ *    under world_mu), so a reload swaps the pointer at once and the old world is freed by
+ *    whoever lets go of it last: no request sees a half-loaded set, and none waits.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -107,6 +111,12 @@ struct tctx {
 	struct tctx *next;
 };
 
+/* A loaded world and the decisions using it. */
+struct held {
+	wcsp_world *w;
+	int users;
+};
+
 static const wcsp_policy *pol;
 static const char *secret;         /* HMAC key: set when the policy requires signatures */
 static size_t secret_len;
@@ -123,6 +133,9 @@ static struct MHD_Response *canned[NCANNED], *canned_close[NCANNED];
 static struct tctx *ctxs;
 static pthread_mutex_t ctxs_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local struct tctx *my_ctx;
+static unsigned token_cache;       /* verified tokens a thread keeps */
+static struct held *world;         /* the current world, under world_mu */
+static pthread_mutex_t world_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* deadlines: offsets[l] is added to the time a connection enters list l */
 static pthread_mutex_t dl_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -307,12 +320,93 @@ static wcsp_ctx *thread_ctx(void)
 	if ((t = malloc(sizeof *t)) == NULL)
 		return NULL;
 	wcsp_ctx_init(&t->c);
+	t->c.token_cache = token_cache;
 	pthread_mutex_lock(&ctxs_mu);
 	t->next = ctxs;
 	ctxs = t;
 	pthread_mutex_unlock(&ctxs_mu);
 	my_ctx = t;
 	return &t->c;
+}
+
+static struct held *world_take(void)
+{
+	struct held *h;
+
+	pthread_mutex_lock(&world_mu);
+	h = world;
+	h->users++;
+	pthread_mutex_unlock(&world_mu);
+	return h;
+}
+
+static void world_drop(struct held *h)
+{
+	int last;
+
+	pthread_mutex_lock(&world_mu);
+	last = --h->users == 0 && h != world;
+	pthread_mutex_unlock(&world_mu);
+	if (last) {
+		world_free(h->w);
+		free(h);
+	}
+}
+
+/* Make w the world every decision from now on uses; the old one goes with its last user. */
+static void world_swap(wcsp_world *w, struct held *h)
+{
+	struct held *old;
+	int unused;
+
+	h->w = w;
+	h->users = 0;
+	pthread_mutex_lock(&world_mu);
+	old = world;
+	world = h;
+	unused = old != NULL && old->users == 0;
+	pthread_mutex_unlock(&world_mu);
+	if (unused) {
+		world_free(old->w);
+		free(old);
+	}
+}
+
+/* A secret others may read is worth a line each time it is loaded (--secret-file refuses
+ * one; a key file is only warned about, as public keys sit beside secrets). */
+static void warn_open(const wcsp_policy *p, const wcsp_world *w, const char *dir)
+{
+	for (uint32_t i = 0; i < p->nkeys; i++)
+		if (w->open_secret[i])
+			log_msg(LOGL_WARN,
+				"key '%s' (%s%s%s): an HMAC secret that group or others "
+				"may read: chmod 600 it",
+				p->keys[i].name.s,
+				p->keys[i].file[0] != '/' && dir != NULL ? dir : "",
+				p->keys[i].file[0] != '/' && dir != NULL ? "/" : "",
+				p->keys[i].file);
+}
+
+/* SIGHUP: read keys and live sets again; on any failure keep the old ones. */
+static void reload(const wcsp_policy *p, const char *dir)
+{
+	char err[512];
+	struct held *h = malloc(sizeof *h);
+	wcsp_world *w = h != NULL ? world_load(p, dir, err, sizeof err) : NULL;
+
+	if (w == NULL) {
+		if (h == NULL)
+			snprintf(err, sizeof err, "out of memory");
+		free(h);
+		met_reload(0, 0);
+		log_msg(LOGL_ERROR, "reload: %s; the keys and live sets loaded before stay", err);
+		return;
+	}
+	world_swap(w, h);
+	met_reload(1, w->loaded);
+	warn_open(p, w, dir);
+	log_msg(LOGL_INFO, "reload: %u key%s and %u live set%s loaded", p->nkeys,
+	    p->nkeys == 1 ? "" : "s", world_nlive(p), world_nlive(p) == 1 ? "" : "s");
 }
 
 static void free_ctxs(void)
@@ -658,6 +752,7 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 {
 	struct MHD_Response *rs;
 	enum MHD_Result ok;
+	struct held *held;
 	wcsp_reply rep;
 	wcsp_ctx *x;
 	size_t slen;
@@ -676,7 +771,11 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 	}
 	if ((x = thread_ctx()) == NULL)
 		return MHD_NO;
+	held = world_take();
+	x->world = held->w;
 	wcsp_decide(pol, x, seg, slen, r->body != NULL ? r->body : "", r->len, &rep);
+	x->world = NULL;
+	world_drop(held);
 	rs = reply_response(r, &rep);
 	if (rs == NULL ||
 	    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
@@ -689,7 +788,7 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 		met_request(&rep, seg, slen);
 		log_rec l = { .app = rep.app, .alen = rep.app_len, .method = seg, .mlen = slen,
 		    .decision = wcsp_decision_names[rep.decision], .status = rep.status,
-		    .rule = rep.rule };
+		    .rule = rep.rule, .reason = rep.reason };
 		ok = respond(c, rs, &l, r->t0);
 	}
 	if (rs != NULL)
@@ -817,6 +916,11 @@ static void drain(void)
 
 static void teardown(void)
 {
+	if (world != NULL) {            /* no decision runs any more */
+		world_free(world->w);
+		free(world);
+		world = NULL;
+	}
 	free_ctxs();
 	free_canned();
 	met_free();
@@ -833,6 +937,9 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	struct MHD_Daemon *d;
 	MHD_socket lfd;
 	const struct timespec log_period = { 1, 0 };
+	struct held *h;
+	wcsp_world *w;
+	char why[512];
 	sigset_t sigs;
 	int sig, err;
 
@@ -844,6 +951,18 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	if (ss.ss_family == AF_INET6)
 		flags |= IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ?
 		    MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	/* keys and live sets: a file that cannot be read stops the start */
+	h = malloc(sizeof *h);
+	w = h != NULL ? world_load(p, o->data_dir, why, sizeof why) : NULL;
+	if (w == NULL) {
+		fprintf(stderr, "wcsp: %s\n", h != NULL ? why : "out of memory");
+		free(h);
+		return 2;
+	}
+	world_swap(w, h);
+	met_reload(1, w->loaded);
+	warn_open(p, w, o->data_dir);
+	token_cache = o->token_cache;
 	pol = p;
 	max_body = o->max_body;
 	secret = o->secret;
@@ -858,6 +977,7 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (reaper_start() != 0) {
@@ -894,9 +1014,13 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	    (void *)&((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
 	fprintf(stderr, ss.ss_family == AF_INET6 ? "wcsp: listening on [%s]:%u (policy %s)\n" :
 	    "wcsp: listening on %s:%u (policy %s)\n", host, di != NULL ? di->port : 0, p->name);
-	/* wait for a stop signal; meanwhile the access log reaches its file once a second */
-	while ((sig = sigtimedwait(&sigs, NULL, &log_period)) < 0)
+	/* wait for a stop signal; meanwhile the access log reaches its file once a second, and
+	 * SIGHUP reloads keys and live sets */
+	while ((sig = sigtimedwait(&sigs, NULL, &log_period)) < 0 || sig == SIGHUP) {
+		if (sig == SIGHUP)
+			reload(p, o->data_dir);
 		log_flush();
+	}
 	atomic_store(&draining, 1);
 	log_msg(LOGL_INFO, "signal %d: stopping, %d requests in flight on %d connections", sig,
 	    atomic_load(&inflight), atomic_load(&nconns));

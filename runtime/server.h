@@ -1,9 +1,10 @@
 /*
  * server.h -- the HTTP front of the generated server: libmicrohttpd in, wcsp_decide() out.
  *
- * srv_run() owns the process from start to exit: it blocks SIGTERM and SIGINT in every
- * thread, serves until one arrives, then stops accepting, drains in-flight requests (up to
- * SRV_DRAIN_MS) and frees everything it made. Routes: GET/HEAD /healthz, GET/HEAD /metrics,
+ * srv_run() owns the process from start to exit: it loads the policy's keys and live sets,
+ * blocks SIGTERM, SIGINT and SIGHUP in every thread, reloads keys and live sets on each
+ * SIGHUP, serves until a stop signal arrives, then stops accepting, drains in-flight requests
+ * (up to SRV_DRAIN_MS) and frees everything it made. Routes: GET/HEAD /healthz, GET/HEAD /metrics,
  * and POST on any other path whose last segment names the hook method. Callers outside the
  * policy's `accept from` get 403 on every route, /healthz and /metrics included.
  */
@@ -47,13 +48,16 @@ typedef struct srv_opts {
 	size_t conn_memory;       /* bytes per connection for headers and reads */
 	const char *secret;       /* the HMAC key when the policy requires signatures */
 	size_t secret_len;
+	const char *data_dir;     /* relative key and live set files: against it (NULL: cwd) */
+	unsigned token_cache;     /* verified tokens each polling thread keeps; 0: none */
 } srv_opts;
 
 /* Parse a --listen value into *ss; 0, or -1 when it is not ADDR:PORT as above. */
 int srv_parse_listen(const char *s, struct sockaddr_storage *ss);
 
 /* Serve policy p until SIGTERM or SIGINT. Returns the exit status: 0 after a clean drain,
- * 2 when the address cannot be bound or the daemon does not start, 1 when out of memory. */
+ * 2 when a key or live set file cannot be read, the address cannot be bound or the daemon
+ * does not start, 1 when out of memory. */
 int srv_run(const wcsp_policy *p, const srv_opts *o);
 
 #endif

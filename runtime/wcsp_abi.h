@@ -21,13 +21,21 @@
  *   rules[]     allow/deny statements; overrides[]: override statements. Each carries its
  *               guard (a cond index) and its source location "file:line".
  *   conds[]     a tree of condition nodes (children before parents is not guaranteed).
- *   paths[]     field paths: arrays of decoded key segments.
+ *   paths[]     field paths: arrays of decoded key segments, in the request or in a
+ *               token's claims.
  *   values[]    constants and field references used by predicates and overrides.
  *   sets[]      sorted canonical keys (see wcsp_set) for O(log n) membership; the keys'
  *               bytes live in one char pool, addressed by set_offsets, so a 100,000-entry
  *               set costs no pointer (and no load-time relocation) per entry.
  *   app.rcc     the JSON text of the restClientConfig the connect reply of that app carries
  *               (empty: the app covers no method besides connect; connect is a pure echo).
+ *   keys[]      `key NAME = file "PATH"`: names and paths only. The server reads the files
+ *               at start and on SIGHUP (runtime/world.c); no key byte is ever in the tables.
+ *   tokens[]    `token NAME = jwt PATH key ...`: where the token is, which keys verify it,
+ *               what its claims must say, and the deny bodies of its failures.
+ *   digests[]   `md5("...") hex` and the like: a hash or HMAC over a template, encoded.
+ * Policies with tokens or digests point at the code that checks them (jwt, digest), so a
+ * policy without them links none of it.
  */
 #ifndef WCSP_ABI_H
 #define WCSP_ABI_H
@@ -36,7 +44,7 @@
 
 #include <stddef.h>
 
-#define WCSP_ABI_VERSION 3u
+#define WCSP_ABI_VERSION 4u
 #define WCSP_NONE 0xffffffffu
 
 typedef struct wcsp_str {
@@ -59,10 +67,12 @@ static inline uint32_t wcsp_ix(wcsp_ixs a, uint32_t i)
 	return ((const uint32_t *)a.v)[i];
 }
 
-/* A field path: nseg decoded key segments, `custom."user-id"` -> {"custom", "user-id"}. */
+/* A field path: nseg decoded key segments, `custom."user-id"` -> {"custom", "user-id"}.
+ * token != WCSP_NONE: the segments name a claim of that token (`viewer.sub` -> {"sub"}). */
 typedef struct wcsp_path {
 	const wcsp_str *seg;
 	uint32_t nseg;
+	uint32_t token;
 } wcsp_path;
 
 enum wcsp_value_kind {
@@ -72,7 +82,9 @@ enum wcsp_value_kind {
 	WCSP_V_FALSE,    /* json: false */
 	WCSP_V_NULL,     /* json: null */
 	WCSP_V_PATH,     /* path: a request field (raw JSON copied for overrides) */
-	WCSP_V_TEMPLATE  /* parts[part_first .. +nparts]: a string with ${path} interpolations */
+	WCSP_V_TEMPLATE, /* parts[part_first .. +nparts]: a string with ${path} interpolations */
+	WCSP_V_NOW,      /* num: seconds added to the request's clock (now + num) */
+	WCSP_V_DIGEST    /* path: the digests[] row to compute */
 };
 
 typedef struct wcsp_value {
@@ -84,11 +96,24 @@ typedef struct wcsp_value {
 	uint32_t part_first, nparts;
 } wcsp_value;
 
-/* One piece of a template: literal text (already JSON-escaped, no quotes) or a field. */
+/* One piece of a template: literal text, a field, or (in a digest's template) a key's
+ * secret bytes. An override's literals are JSON-escaped text; a digest's the raw bytes. */
 typedef struct wcsp_tpart {
-	uint32_t path;   /* WCSP_NONE: literal */
+	uint32_t path;   /* WCSP_NONE: literal or key */
 	wcsp_str lit;
+	uint32_t key;    /* WCSP_NONE, or keys[] row */
 } wcsp_tpart;
+
+/* A digest: alg over the template's bytes (HMAC keyed by keys[key]), encoded as enc. */
+enum wcsp_hash { WCSP_H_MD5, WCSP_H_SHA1, WCSP_H_SHA256, WCSP_H_SHA512 };
+enum wcsp_encoding { WCSP_E_HEX, WCSP_E_BASE64, WCSP_E_BASE64URL };
+
+typedef struct wcsp_digest {
+	uint8_t hash;    /* enum wcsp_hash */
+	uint8_t enc;     /* enum wcsp_encoding */
+	uint32_t key;    /* HMAC: keys[] row; WCSP_NONE: a plain hash */
+	uint32_t part_first, nparts;
+} wcsp_digest;
 
 enum wcsp_cond_op {
 	WCSP_C_AND,     /* a, b: conds */
@@ -102,7 +127,9 @@ enum wcsp_cond_op {
 	WCSP_C_GE,
 	WCSP_C_GLOB,    /* a: path, b: value (a string pattern: '*' any run, '?' one char) */
 	WCSP_C_IN,      /* a: path, b: set */
-	WCSP_C_EXISTS   /* a: path */
+	WCSP_C_EXISTS,  /* a: path */
+	WCSP_C_VALID,   /* a: token: it verified, and its claims passed */
+	WCSP_C_IN_ARRAY /* a: path, b: path to an array holding an element equal to a */
 };
 
 typedef struct wcsp_cond {
@@ -119,6 +146,7 @@ typedef struct wcsp_cond {
 typedef struct wcsp_set {
 	uint32_t first;
 	uint32_t n;
+	const char *file;   /* a live set: read at start and on SIGHUP; NULL: compiled in */
 } wcsp_set;
 
 /* Key order: bytes (memcmp) over the shorter length, then the shorter first. */
@@ -127,6 +155,11 @@ int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn);
 /* Binary search for k in n strings sorted by wcsp_key_cmp, the first at v and each stride
  * bytes after the one before (the names of a table's rows); its index, or WCSP_NONE. */
 uint32_t wcsp_str_search(const wcsp_str *v, uint32_t n, size_t stride, const char *k, size_t kn);
+
+/* Is k one of the n keys first .. first + n - 1 of a pool, sorted by wcsp_key_cmp, key i
+ * being pool[wcsp_ix(off, i) .. wcsp_ix(off, i + 1))? A binary search. */
+int wcsp_pool_has(const char *pool, wcsp_ixs off, uint32_t first, uint32_t n, const char *k,
+		  size_t kn);
 
 /* The canonical key of a number: 'n' and "%.17g" of it (-0 as 0). out has room for
  * WCSP_NUMBER_KEY bytes; returns the length. */
@@ -141,6 +174,8 @@ typedef struct wcsp_rule {
 	uint32_t cond;       /* WCSP_NONE: unconditional */
 	wcsp_str body;       /* deny: the JSON reply body, {"error":"denied","reason":...} */
 	const char *loc;     /* "file:line" */
+	uint32_t token;      /* a deny `unless valid T` without a reason: T, whose failure is the
+	                        reason (tokens[T].bodies); WCSP_NONE otherwise */
 } wcsp_rule;
 
 typedef struct wcsp_override {
@@ -165,6 +200,50 @@ typedef struct wcsp_app {
 enum wcsp_method_type {
 	WCSP_MT_CONNECT, WCSP_MT_DIRECT, WCSP_MT_EVENT, WCSP_MT_INCOMING, WCSP_MT_CUSTOM
 };
+
+/* A key's name and file, as the policy wrote them. */
+typedef struct wcsp_key {
+	wcsp_str name;
+	const char *file;
+} wcsp_key;
+
+/* JWS algorithms, as bits of wcsp_token.algs. */
+enum wcsp_alg {
+	WCSP_A_HS256, WCSP_A_HS384, WCSP_A_HS512, WCSP_A_RS256, WCSP_A_RS384, WCSP_A_RS512,
+	WCSP_A_PS256, WCSP_A_ES256, WCSP_A_ES384, WCSP_A_EDDSA, WCSP_NALGS
+};
+extern const char *const wcsp_alg_names[WCSP_NALGS];
+
+/* Why a token is not valid: the index of its deny body, and of its reason text. A missing
+ * required claim i is WCSP_T_CLAIM + i. */
+enum wcsp_token_failure {
+	WCSP_T_MISSING, WCSP_T_MALFORMED, WCSP_T_ALGORITHM, WCSP_T_KEY_UNKNOWN, WCSP_T_SIGNATURE,
+	WCSP_T_EXPIRED, WCSP_T_NOT_YET, WCSP_T_ISSUER, WCSP_T_AUDIENCE, WCSP_T_CLAIM
+};
+extern const char *const wcsp_token_reasons[WCSP_T_CLAIM];   /* "token missing", ... */
+
+/* A JWT: read from the request field paths[path], verified by one of the keys
+ * token_keys[key_first .. +nkeys], its algorithm one of algs (bits of enum wcsp_alg), its
+ * claims checked against strs[iss_first ..] (issuers), strs[aud_first ..] (audiences) and
+ * strs[claim_first ..] (claims that must be there), exp and nbf with leeway seconds. */
+typedef struct wcsp_token {
+	wcsp_str name;
+	uint32_t path;
+	uint32_t key_first, nkeys;
+	uint32_t algs;
+	uint32_t iss_first, niss;
+	uint32_t aud_first, naud;
+	uint32_t claim_first, nclaims;
+	uint32_t leeway;
+	const wcsp_str *bodies;       /* [WCSP_T_CLAIM + nclaims]: the deny body of each failure */
+	const wcsp_str *reasons;      /* [WCSP_T_CLAIM + nclaims]: its reason, for the access log */
+} wcsp_token;
+
+/* The code of tokens and of digests (runtime/crypto.h): tables point at it when they need it. */
+struct wcsp_jwt_ops;
+struct wcsp_digest_ops;
+extern const struct wcsp_jwt_ops wcsp_jwt_impl;
+extern const struct wcsp_digest_ops wcsp_digest_impl;
 
 /* One allowed caller range for `accept from`: 16 address bytes (IPv4 as ::ffff:a.b.c.d). */
 typedef struct wcsp_cidr {
@@ -203,6 +282,17 @@ typedef struct wcsp_policy {
 	uint8_t require_signature;
 	const wcsp_cidr *accept;      /* [naccept]; naccept == 0: every caller */
 	uint32_t naccept;
+
+	const wcsp_key *keys;
+	uint32_t nkeys;
+	const wcsp_token *tokens;
+	uint32_t ntokens;
+	const uint32_t *token_keys;   /* keys[] rows, each token's in a run */
+	const wcsp_str *strs;         /* issuers, audiences, claim names */
+	const wcsp_digest *digests;
+	uint32_t ndigests;
+	const struct wcsp_jwt_ops *jwt;        /* NULL: no token */
+	const struct wcsp_digest_ops *digest;  /* NULL: no digest */
 } wcsp_policy;
 
 /* The symbol generated code defines and the server's main() reads. */

@@ -215,14 +215,16 @@ expect_status() {   # expect_status NAME WANT GOT
 	return 1
 }
 
-# The methods of tests/fuzz/request.wcsp in table order: byte 0 of a request seed picks one.
+# The methods of tests/fuzz/request.wcsp in table order: byte 0 of a request seed picks one
+# (byte 0 modulo their count + 1; what is left picks the fuzzer's clock, which a server does
+# not take: it runs on the real time).
 request_methods() {
 	"$B/wcspc" emit -q tests/fuzz/request.wcsp |
 		sed -n '/^static const wcsp_str methods\[/,/^};/p' | sed -n 's/^\t{"\([^"]*\)", [0-9]*},$/\1/p'
 }
 
 valgrind_server() {
-	local bin=$tmp/vg-request f b sel method st n=0 bad=0 i
+	local bin=$tmp/vg-request f b sel method st n=0 bad=0 i reloads
 	# wcspc build strips (-s); this `--cc` keeps symbols so a report names functions
 	printf '#!/bin/sh\nfor a do shift; [ "$a" = -s ] || set -- "$@" "$a"; done\nexec %s "$@" -g\n' \
 		"${CC:-cc}" >"$tmp/cc-nostrip"
@@ -231,17 +233,20 @@ valgrind_server() {
 		fail "valgrind server build" "$(peek "$tmp/build-vg.log")"
 		return
 	fi
-	if ! start_vg_server req "$bin" --threads 2 --max-body 8192; then
+	# the policy's keys (keys/) and live set (banned.txt) are under tests/fuzz
+	if ! start_vg_server req "$bin" --threads 2 --max-body 8192 --data-dir tests/fuzz; then
 		fail "valgrind server starts" "$(peek "$tmp/srv-req/stderr") $(peek "$tmp/vg-req.log")"
 		return
 	fi
-	pass "valgrind server starts (tests/fuzz/request.wcsp, --threads 2, --max-body 8192)"
+	pass "valgrind server starts (tests/fuzz/request.wcsp, --threads 2, --max-body 8192, --data-dir tests/fuzz)"
 	local port=${PORT[req]}
 	mapfile -t methods < <(request_methods)
 	local nm=${#methods[@]}
 	# every request seed: allowed, denied, overridden, connect with restClientConfig, echo,
-	# malformed (bad-*: 400)
+	# malformed (bad-*: 400); a SIGHUP reload (keys and live set) every 40 seeds, so that old
+	# worlds are freed while requests come
 	for f in tests/fuzz/corpus/request/*; do
+		[ $((n % 40)) -eq 39 ] && kill -HUP "${PID[req]}"
 		b=$(od -An -tu1 -N1 "$f" | tr -d ' ')
 		sel=$((b % (nm + 1)))
 		method=${methods[$sel]:-FutureHookEvent}
@@ -295,8 +300,11 @@ valgrind_server() {
 		total=$((total + SEEN[$st]))
 	done
 	[ "$bad" -eq 0 ] && pass "valgrind server answered $total requests as expected (${summary%, })"
+	reloads=$(curl -s --max-time 20 "http://127.0.0.1:$port/metrics" | awk '$1 == "wcsp_reloads_total" { print $2 }')
 	stop_vg_server req
 	local rc=$?
+	[ "${reloads:-0}" -ge 5 ] && pass "valgrind server: SIGHUP reloads under requests (wcsp_reloads_total $reloads)" ||
+		fail "valgrind server: SIGHUP reloads" "wcsp_reloads_total '$reloads', want 5 or more (the start and 4 SIGHUPs)"
 	local v
 	v=$(vg_verdict "$tmp/vg-req.log")
 	if [ "$rc" -eq 0 ] && vg_verdict "$tmp/vg-req.log" >/dev/null; then
@@ -374,6 +382,8 @@ valgrind_all() {
 	vg_wcspc "config tests/golden/ok/live-auth.wcsp" 0 config tests/golden/ok/live-auth.wcsp --app defaultApp
 	vg_wcspc "test policies/stream-rename.wcsp --coverage" 0 test policies/stream-rename.wcsp policies/stream-rename.tests.wcsp --coverage
 	vg_wcspc "test policies/token-publish.wcsp" 0 test policies/token-publish.wcsp policies/token-publish.tests.wcsp
+	vg_wcspc "test tests/semantics/tokens.wcsp (JWTs of every algorithm, digests, live sets)" 0 test -q tests/semantics/tokens.wcsp
+	vg_wcspc "check tests/golden/fail/algorithm-unverifiable.wcsp (key files read)" 1 check tests/golden/fail/algorithm-unverifiable.wcsp
 	vg_wcspc "fmt tests/golden/ok/conditions.wcsp" 0 fmt tests/golden/ok/conditions.wcsp
 	vg_wcspc "fmt policies/token-publish.tests.wcsp (test blocks)" 0 fmt policies/token-publish.tests.wcsp
 }

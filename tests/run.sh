@@ -35,6 +35,7 @@ done
 group golden bash tests/golden/run.sh
 group policy-tests bash tests/policy-tests.sh
 group e2e bash tests/e2e/run.sh
+group tokens-e2e bash tests/e2e/tokens.sh
 group sim bash tests/sim/run.sh
 group limits bash tests/limits.sh
 group examples bash examples/run-all.sh

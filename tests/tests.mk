@@ -17,6 +17,10 @@ $(B)/tests/%_tables.c: tests/unit/%.wcsp $(B)/wcspc | dirs
 $(B)/tests/test_linear: tests/unit/test_linear.c $(B)/tests/linear_tables.c $(B)/libwcsprt.a | dirs
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/tests/linear_tables.c $(B)/libwcsprt.a -lm
 
+$(B)/tests/test_tokens: tests/unit/test_tokens.c $(B)/tests/tokens_tables.c $(B)/libwcsprt.a | dirs
+	$(CC) $(ALL_CFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
+	    $(B)/tests/tokens_tables.c $(B)/libwcsprt.a $(NETTLE_LIBS) -lm
+
 $(B)/tests/test_metrics: tests/unit/test_metrics.c $(B)/tests/metrics_tables.c $(B)/libwcsprt.a | dirs
 	$(CC) $(ALL_CFLAGS) -Wl,--wrap=malloc -o $@ $< $(B)/tests/metrics_tables.c $(B)/libwcsprt.a -lpthread -lm
 
@@ -24,4 +28,7 @@ $(B)/tests/test_metrics: tests/unit/test_metrics.c $(B)/tests/metrics_tables.c $
 $(B)/tests/loris: tests/tools/loris.c | dirs
 	$(CC) $(STD) $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
 
-tests: $(B)/tests/loris
+$(B)/tests/hammer: tests/tools/hammer.c | dirs
+	$(CC) $(STD) $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lpthread
+
+tests: $(B)/tests/loris $(B)/tests/hammer

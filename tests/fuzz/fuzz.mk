@@ -12,8 +12,11 @@
 # Everything is compiled here with clang and the sanitizers (never the gcc objects of the
 # main build) into $(B)/fuzz/. The lexer and parser sources are the flex/bison outputs in
 # $(B)/compiler/. fuzz_request links the tables of tests/fuzz/request.wcsp, emitted by the
-# freshly built $(B)/wcspc. fuzz_compiler links with -Wl,--wrap=fopen: its __wrap_fopen
-# confines the compiler's file reads (includes, set files) to a private directory.
+# freshly built $(B)/wcspc, and loads that policy's keys (tests/fuzz/keys/) and live set
+# (tests/fuzz/banned.txt) from FUZZ_DATA_DIR, this tree's tests/fuzz as an absolute path,
+# so that it runs from any directory. fuzz_compiler links with -Wl,--wrap=fopen: its
+# __wrap_fopen confines the compiler's file reads (includes, set files) to a private
+# directory.
 #
 # Reproduce a crash:  $(B)/fuzz/fuzz_compiler CRASH-FILE   (or fuzz_request)
 
@@ -57,7 +60,11 @@ $(FUZZ_DIR)/compiler/lexer.o: $(B)/compiler/lexer.c $(B)/compiler/parser.h $(HDR
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-function -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_DIR)/request_tables.c: tests/fuzz/request.wcsp policies/publishers.txt $(B)/wcspc
+FUZZ_DATA_DIR = $(CURDIR)/tests/fuzz
+
+# (wcspc reads the key files too: it refuses a public key where a secret is due)
+$(FUZZ_DIR)/request_tables.c: tests/fuzz/request.wcsp policies/publishers.txt \
+                              $(wildcard tests/fuzz/keys/*) $(B)/wcspc
 	@mkdir -p $(@D)
 	$(B)/wcspc emit -q tests/fuzz/request.wcsp -o $@
 
@@ -68,4 +75,5 @@ $(FUZZ_DIR)/fuzz_compiler: tests/fuzz/fuzz_compiler.c $(FUZZ_CC_OBJ) $(FUZZ_RT_O
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LINK) -Wl,--wrap=fopen -o $@ $< $(FUZZ_CC_OBJ) $(FUZZ_RT_OBJ) $(NETTLE_LIBS)
 
 $(FUZZ_DIR)/fuzz_request: tests/fuzz/fuzz_request.c $(FUZZ_DIR)/request_tables.o $(FUZZ_RT_OBJ) $(HDRS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LINK) -o $@ $< $(FUZZ_DIR)/request_tables.o $(FUZZ_RT_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LINK) -DFUZZ_DATA_DIR='"$(FUZZ_DATA_DIR)"' -o $@ $< \
+		$(FUZZ_DIR)/request_tables.o $(FUZZ_RT_OBJ) $(NETTLE_LIBS)
