@@ -20,6 +20,7 @@
 #include "frontend.h"
 #include "lower.h"
 #include "ptest.h"
+#include "wiring.h"
 
 #ifndef WCSP_RT_DIR
 #define WCSP_RT_DIR "/usr/local/lib/wcsp"
@@ -38,10 +39,12 @@ enum { EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_TESTS, EXIT_TOOLCHAIN };
 #define EXIT_IO EXIT_USAGE     /* an output that cannot be written */
 
 static const char usage[] =
-	"usage: wcspc build  POLICY.wcsp [-o BINARY] [--static] [--cc CC]\n"
+	"usage: wcspc build  POLICY.wcsp [-o BINARY] [--static [--target ARCH]] [--cc CC]\n"
 	"       wcspc emit   POLICY.wcsp [-o FILE.c]\n"
 	"       wcspc check  POLICY.wcsp [-q]\n"
 	"       wcspc config POLICY.wcsp [--app KEY]\n"
+	"       wcspc wiring POLICY.wcsp --url URL [--app KEY]\n"
+	"       wcspc wiring POLICY.wcsp --check FILE [--app KEY]\n"
 	"       wcspc fmt    POLICY.wcsp [-w | --check]\n"
 	"       wcspc test   POLICY.wcsp [TESTFILE ...] [--coverage] [--threshold PCT]\n"
 	"                    [--data-dir DIR]\n"
@@ -49,6 +52,7 @@ static const char usage[] =
 	"\n"
 	"  build   policy -> server binary       emit    policy -> C tables only\n"
 	"  check   diagnostics only              config  the derived restClientConfig\n"
+	"  wiring  the WCS command lines for it, or (--check) how WCS's differ\n"
 	"  fmt     canonical formatting          test    run the policy's test cases\n"
 	"\n"
 	"options for every command: -Werror (warnings are errors), -q (errors only),\n"
@@ -64,6 +68,9 @@ static int usage_error(const char *fmt, const char *arg)
 
 typedef struct opts {
 	const char *cmd, *policy, *out, *app, *cc, *data_dir;
+	const char *target;             /* build --static --target: x86_64 or aarch64 */
+	const char *url, *check_file;   /* wiring */
+	const char *after_check;        /* the argument after --check (wiring's FILE) */
 	int is_static, write, check, coverage;
 	double threshold;           /* -1: none */
 	char **testfiles;
@@ -154,6 +161,89 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+/* A --target name as the static runtime's folder names it, or NULL when there is none. */
+static const char *static_arch(const char *name)
+{
+	if (!strcmp(name, "x86_64") || !strcmp(name, "amd64"))
+		return "x86_64";
+	if (!strcmp(name, "aarch64") || !strcmp(name, "arm64"))
+		return "aarch64";
+	return NULL;
+}
+
+#if defined(__x86_64__)
+#define HOST_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define HOST_ARCH "aarch64"
+#else
+#define HOST_ARCH NULL
+#endif
+
+/*
+ * The command line of `build --static [--target ARCH]`, from the static runtime RT/static/ARCH/
+ * that `make static-runtime` builds (and `make install` copies):
+ *   toolchain                 line 1: the compiler (words), line 2: its flags (words)
+ *   wcsp_main.o               runtime/main.c
+ *   libwcsprt.a, libmicrohttpd.a, libhogweed.a, libnettle.a
+ * --cc replaces line 1. The archives lend only what the tables reach: a policy without
+ * tokens links no public-key code. Fills argv from argv[0], sets *n; 0, or -1 (reported).
+ */
+static int static_argv(const opts *o, const char *rt, char *inc, char *out, char *tmp,
+		       char **argv, int *n, int cap)
+{
+	static char dir[4200], words[2][1024], paths[6][4300];
+	static const char *const files[] = { "wcsp_main.o", "libwcsprt.a", "libmicrohttpd.a",
+		"libhogweed.a", "libnettle.a" };
+	const char *arch = o->target ? static_arch(o->target) : HOST_ARCH;
+	FILE *f;
+
+	if (!arch) {
+		fprintf(stderr, "wcspc: --static here needs --target x86_64 or aarch64\n");
+		return -1;
+	}
+	snprintf(dir, sizeof dir, "%s/static/%s", rt, arch);
+	snprintf(paths[5], sizeof paths[5], "%s/toolchain", dir);
+	f = fopen(paths[5], "r");
+	if (!f || !fgets(words[0], sizeof words[0], f) || !fgets(words[1], sizeof words[1], f)) {
+		fprintf(stderr, "wcspc: --static%s%s needs the static runtime in %s/: run "
+			"`make static-runtime` (or install the wcspc package)\n",
+			o->target ? " --target " : "", o->target ? arch : "", dir);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		snprintf(paths[i], sizeof paths[i], "%s/%s", dir, files[i]);
+		if (access(paths[i], R_OK)) {
+			fprintf(stderr, "wcspc: the static runtime in %s/ has no %s: run `make "
+				"static-runtime` again\n", dir, files[i]);
+			return -1;
+		}
+	}
+	char *const fixed[] = { "-std=c11", "-Wall", "-Wextra", "-Werror", "-s", inc, "-o", out,
+		tmp };
+	*n = 0;
+	for (int w = 0; w < 2; w++) {
+		if (w == 0 && o->cc) {
+			argv[(*n)++] = (char *)o->cc;
+			continue;
+		}
+		for (char *t = strtok(words[w], " \t\n"); t && *n < cap - 24;
+		     t = strtok(NULL, " \t\n"))
+			argv[(*n)++] = t;
+	}
+	if (*n == 0) {
+		fprintf(stderr, "wcspc: %s/toolchain names no compiler\n", dir);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		argv[(*n)++] = fixed[i];
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+		argv[(*n)++] = paths[i];
+	return 0;
+}
+
 static int build(const opts *o, const lowered *l)
 {
 	char tmp[sizeof build_tmp];
@@ -199,29 +289,19 @@ static int build(const opts *o, const lowered *l)
 
 	char *argv[64];
 	int n = 0;
-	char ldlibs[] = WCSP_LDLIBS, mhd_static[4200];
-	argv[n++] = (char *)(o->cc ? o->cc : env_or("CC", WCSP_CC));
-	char *fixed[] = { "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-s", inc, "-o", out,
-		tmp, mainobj, lib };
-	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
-		argv[n++] = fixed[i];
+	char ldlibs[] = WCSP_LDLIBS;
 	if (o->is_static) {
-		/* a libmicrohttpd without HTTPS (make static-runtime), static nettle and libc */
-		snprintf(mhd_static, sizeof mhd_static, "%s/mhd-static/lib/libmicrohttpd.a", rt);
-		if (access(mhd_static, R_OK)) {
-			fprintf(stderr,
-				"wcspc: --static needs %s: run `make static-runtime` first\n",
-				mhd_static);
+		if (static_argv(o, rt, inc, out, tmp, argv, &n, sizeof argv / sizeof *argv) != 0) {
 			unlink(tmp);
 			build_tmp[0] = 0;
 			return EXIT_TOOLCHAIN;
 		}
-		/* hogweed and gmp: archives lend only what the tables reach (tokens) */
-		char *st[] = { "-static", "-Wl,--gc-sections", mhd_static, "-lhogweed", "-lnettle",
-			       "-lgmp" };
-		for (size_t i = 0; i < sizeof st / sizeof *st; i++)
-			argv[n++] = st[i];
 	} else {
+		argv[n++] = (char *)(o->cc ? o->cc : env_or("CC", WCSP_CC));
+		char *fixed[] = { "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-s", inc, "-o",
+			out, tmp, mainobj, lib };
+		for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+			argv[n++] = fixed[i];
 		/* a policy without tokens needs no hogweed nor gmp: not even as NEEDED */
 		argv[n++] = "-Wl,--as-needed";
 		for (char *t = strtok(ldlibs, " "); t && n < 56; t = strtok(NULL, " "))
@@ -239,8 +319,9 @@ static int build(const opts *o, const lowered *l)
 	}
 	struct stat st;
 	if (stat(out, &st) == 0)
-		fprintf(stderr, "wcspc: built %s (%lld bytes, stripped%s)\n", out,
-			(long long)st.st_size, o->is_static ? ", static" : "");
+		fprintf(stderr, "wcspc: built %s (%lld bytes, stripped%s%s)\n", out,
+			(long long)st.st_size, o->is_static ? ", static " : "",
+			o->is_static ? (o->target ? static_arch(o->target) : HOST_ARCH) : "");
 	return EXIT_OK;
 }
 
@@ -347,6 +428,7 @@ static int covered_methods(const wpolicy *p)
 
 enum { O_STATIC = 256, O_CC, O_APP, O_CHECK, O_COVERAGE, O_THRESHOLD, O_MAX_INPUT, O_VERSION,
 	O_WERROR, O_DATA_DIR };
+enum { O_URL = 512, O_TARGET };  /* wiring, build --target */
 
 /* The command line into o; -1 when wcspc is done (help, version), else EXIT_OK or the usage
  * error's status. Options may stand anywhere; `-Werror` is getopt's `-W error`. */
@@ -363,6 +445,8 @@ static int parse_args(int argc, char **argv, opts *o)
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
 		{ "max-input", required_argument, NULL, O_MAX_INPUT },
 		{ "data-dir", required_argument, NULL, O_DATA_DIR },
+		{ "url", required_argument, NULL, O_URL },
+		{ "target", required_argument, NULL, O_TARGET },
 		{ "error", no_argument, NULL, O_WERROR },       /* -Werror */
 		{ NULL, 0, NULL, 0 }
 	};
@@ -384,7 +468,14 @@ static int parse_args(int argc, char **argv, opts *o)
 		case O_STATIC: o->is_static = 1; break;
 		case O_CC: o->cc = optarg; break;
 		case O_APP: o->app = optarg; break;
-		case O_CHECK: o->check = 1; break;
+		case O_CHECK:
+			o->check = 1;
+			/* wiring's --check FILE: the word after it, wherever getopt moves it */
+			if (optind < argc && (argv[optind][0] != '-' || !argv[optind][1]))
+				o->after_check = argv[optind];
+			break;
+		case O_URL: o->url = optarg; break;
+		case O_TARGET: o->target = optarg; break;
 		case O_COVERAGE: o->coverage = 1; break;
 		case O_DATA_DIR: o->data_dir = optarg; break;
 		case O_THRESHOLD:
@@ -410,6 +501,8 @@ static int parse_args(int argc, char **argv, opts *o)
 	for (int i = optind; i < argc; i++) {
 		if (!o->cmd)
 			o->cmd = argv[i];
+		else if (argv[i] == o->after_check && !strcmp(o->cmd, "wiring"))
+			o->check_file = argv[i];
 		else if (!o->policy)
 			o->policy = argv[i];
 		else if (!strcmp(o->cmd, "test")) {
@@ -432,7 +525,8 @@ int main(int argc, char **argv)
 	}
 	if (!o.cmd)
 		return usage_error("%s", "no command given");
-	static const char *const cmds[] = { "build", "emit", "check", "config", "fmt", "test" };
+	static const char *const cmds[] = { "build", "emit", "check", "config", "fmt", "test",
+		"wiring" };
 	int known = 0;
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		known |= !strcmp(o.cmd, cmds[i]);
@@ -442,11 +536,36 @@ int main(int argc, char **argv)
 		return usage_error("%s needs a policy file", o.cmd);
 	if (o.out && strcmp(o.cmd, "build") && strcmp(o.cmd, "emit"))
 		return usage_error("-o goes with build and emit, not %s", o.cmd);
-	if (o.app && strcmp(o.cmd, "config"))
-		return usage_error("--app goes with config, not %s", o.cmd);
+	if (o.app && strcmp(o.cmd, "config") && strcmp(o.cmd, "wiring"))
+		return usage_error("--app goes with config and wiring, not %s", o.cmd);
 
-	if ((o.write || o.check) && strcmp(o.cmd, "fmt"))
+	if ((o.write || o.check) && strcmp(o.cmd, "fmt") && strcmp(o.cmd, "wiring"))
 		return usage_error("-w and --check go with fmt, not %s", o.cmd);
+	if (o.target && (!o.is_static || strcmp(o.cmd, "build")))
+		return usage_error("%s", "--target goes with build --static");
+	if (o.target && !static_arch(o.target))
+		return usage_error("--target takes x86_64 (amd64) or aarch64 (arm64), not '%s'",
+				   o.target);
+	if (o.url && strcmp(o.cmd, "wiring"))
+		return usage_error("--url goes with wiring, not %s", o.cmd);
+	if (!strcmp(o.cmd, "wiring")) {
+		if (o.write)
+			return usage_error("%s", "-w goes with fmt, not wiring");
+		if (o.check && !o.check_file)
+			return usage_error("%s", "wiring --check needs a FILE: what WCS "
+					   "printed for show app-rest-methods");
+		if (o.check == (o.url != NULL))
+			return usage_error("%s", o.url ? "wiring takes --url or --check, "
+						       "not both" : "wiring needs --url URL (or "
+						       "--check FILE)");
+		if (o.url && !wiring_url_ok(o.url))
+			return usage_error("--url takes an http:// or https:// URL without blanks, "
+					   "quotes, '\\', '?' or '#', not '%s'", o.url);
+		if (o.app && !wiring_key_ok(o.app, strlen(o.app)))
+			return usage_error("--app takes a key the WCS command line can take as one "
+					   "word (no blank, quote, '\\' or control character), not "
+					   "'%s'", o.app);
+	}
 	if ((o.coverage || o.threshold >= 0) && strcmp(o.cmd, "test"))
 		return usage_error("--coverage and --threshold go with test, not %s", o.cmd);
 	if (o.data_dir && strcmp(o.cmd, "test"))
@@ -487,6 +606,9 @@ int main(int argc, char **argv)
 					rc = EXIT_USAGE;
 				}
 			}
+		} else if (!strcmp(o.cmd, "wiring")) {
+			rc = o.check ? wiring_check(&pol, &l, o.check_file, o.app, stdout)
+				     : wiring_print(&pol, &l, o.url, o.app, stdout);
 		} else {
 			rc = build(&o, &l);
 		}

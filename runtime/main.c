@@ -25,7 +25,7 @@
 
 enum { O_LISTEN = 256, O_THREADS, O_MAX_BODY, O_TIMEOUT, O_REQUEST_TIMEOUT, O_MAX_CONNS,
 	O_MAX_CONNS_PER_IP, O_CONN_MEMORY, O_LOG_LEVEL, O_LOG_FORMAT, O_SECRET_FILE, O_DATA_DIR,
-	O_TOKEN_CACHE, O_EVAL, O_APP, O_VERSION, O_HELP };
+	O_TOKEN_CACHE, O_REUSE_PORT, O_EVAL, O_APP, O_VERSION, O_HELP };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, O_LISTEN },
@@ -41,6 +41,7 @@ static const struct option options[] = {
 	{ "secret-file", required_argument, NULL, O_SECRET_FILE },
 	{ "data-dir", required_argument, NULL, O_DATA_DIR },
 	{ "token-cache", required_argument, NULL, O_TOKEN_CACHE },
+	{ "reuse-port", no_argument, NULL, O_REUSE_PORT },
 	{ "eval", required_argument, NULL, O_EVAL },
 	{ "app", required_argument, NULL, O_APP },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -57,7 +58,7 @@ static void usage(void)
 	    "          [--max-conns-per-ip N] [--conn-memory BYTES]\n"
 	    "          [--log-level error|warn|info|debug]\n"
 	    "          [--log-format text|json] [--secret-file PATH]\n"
-	    "          [--data-dir DIR] [--token-cache N]\n"
+	    "          [--data-dir DIR] [--token-cache N] [--reuse-port]\n"
 	    "       %s --eval METHOD [--app KEY] [--data-dir DIR] < body.json\n"
 	    "       %s --version | --help\n"
 	    "\n"
@@ -84,12 +85,16 @@ static void usage(void)
 	    "                       directory); read at start and again on SIGHUP\n"
 	    "  --token-cache N      verified tokens kept per thread, 0 (no cache) to %d\n"
 	    "                       (default %d)\n"
+	    "  --reuse-port         bind with SO_REUSEPORT, so that a new server can start on\n"
+	    "                       the same address before this one is stopped\n"
 	    "  --eval METHOD        decide one request read from stdin, print\n"
 	    "                       `STATUS DECISION RULE` and the reply, no network\n"
 	    "  --app KEY            with --eval: decide as appKey KEY\n"
 	    "\n"
 	    "GET /healthz answers 200, GET /metrics Prometheus text. SIGTERM drains and exits 0;\n"
-	    "SIGHUP reloads key files and live sets (a file that fails keeps the old data).\n",
+	    "SIGHUP reloads key files and live sets (a file that fails keeps the old data).\n"
+	    "With LISTEN_PID and LISTEN_FDS=1 (systemd socket activation) it serves the\n"
+	    "listening socket on fd 3 and ignores --listen and --reuse-port.\n",
 	    prog, prog, prog, wcsp_compiled_policy.name, SRV_LISTEN, MAX_THREADS, SRV_THREADS,
 	    SRV_MAX_BODY, MAX_TIMEOUT, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT, SRV_MAX_CONNS,
 	    SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, MAX_TOKEN_CACHE, WCSP_TOKEN_CACHE);
@@ -216,7 +221,8 @@ static int serve(srv_opts *o, const char *secret_file)
 int main(int argc, char **argv)
 {
 	srv_opts o = { SRV_LISTEN, SRV_THREADS, SRV_MAX_BODY, SRV_TIMEOUT, SRV_REQUEST_TIMEOUT,
-	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, NULL, 0, NULL, WCSP_TOKEN_CACHE };
+	    SRV_MAX_CONNS, SRV_MAX_CONNS_PER_IP, SRV_CONN_MEMORY, NULL, 0, NULL, WCSP_TOKEN_CACHE,
+	    0 };
 	const char *method = NULL, *app = NULL, *secret_file = NULL;
 	int c, level = LOGL_INFO, format = LOGF_TEXT;
 	struct sockaddr_storage ss;
@@ -298,6 +304,9 @@ int main(int argc, char **argv)
 				return bad_usage("--token-cache wants 0..%d, not '%s'",
 				    MAX_TOKEN_CACHE, optarg);
 			o.token_cache = (unsigned)v;
+			break;
+		case O_REUSE_PORT:
+			o.reuse_port = 1;
 			break;
 		case O_EVAL:
 			method = optarg;

@@ -104,10 +104,11 @@ int met_init(const wcsp_policy *p)
 	for (uint32_t i = 0; i < p->nmethods; i++)
 		row_label[i] = method_label(p->methods[i].s, p->methods[i].n);
 	size_t n = nslots * (nmlabels + 1) * WCSP_NDECISIONS;
-	if ((req = malloc(n * sizeof *req)) == NULL)
+	/* calloc, not atomic_init in a loop: a lock-free atomic counter of all-zero bytes is 0,
+	 * and the table's pages stay untouched (not resident) until a request counts there */
+	_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "counters are plain lock-free words");
+	if ((req = calloc(n, sizeof *req)) == NULL)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		atomic_init(&req[i], 0);
 	atomic_store(&nseen, 0);
 	return 0;
 }

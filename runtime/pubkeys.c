@@ -4,9 +4,8 @@
  * RSA, and JWK "RSA", "EC", "OKP". An EC point is checked to lie on its curve. Key files
  * come here from keys.c's keys_load() when the policy has tokens.
  */
-#include <gmp.h>
 #include <nettle/asn1.h>
-#include <nettle/bignum.h>
+#include <nettle/bignum.h>   /* gmp.h, or nettle's mini-gmp.h in a static runtime */
 #include <nettle/ecc-curve.h>
 #include <nettle/ecc.h>
 #include <nettle/eddsa.h>

@@ -32,6 +32,13 @@
  *  - nconns counts open connections. A stop signal sets draining (every reply from then on
  *    closes its connection), closes the listening socket and waits for both to reach 0,
  *    at most SRV_DRAIN_MS: requests already sent on kept-alive connections get answered.
+ *  - The listening socket is bound here (--listen, --reuse-port) or handed over by a service
+ *    manager (LISTEN_FDS, fd 3), which keeps its own copy: closing ours never shuts the
+ *    socket down (no shutdown(2) on it, and MHD_quiesce_daemon() first, so MHD does none),
+ *    and connections waiting in its queue stay there for the next process. A socket of a
+ *    --reuse-port group is the only one its queue belongs to: before it closes, new
+ *    connections are steered to the group's other socket and the queue is accepted empty
+ *    (hand_off()).
  *  - r->len <= r->cap and r->len <= max_body; a body that would pass max_body is dropped at
  *    once (r->over) and the rest of it only drained, so memory stays bounded per request.
  *    The buffer grows with the bytes that arrive, never from Content-Length alone.
@@ -47,8 +54,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -72,6 +81,13 @@
 #define BODY_MIN 4096              /* first allocation of a body */
 #define CANNED_MAX 400             /* bytes of a canned reply */
 #define DRAIN_STEP_MS 10
+#define LISTEN_FDS_START 3         /* sd_listen_fds(3): the first socket handed over */
+#ifndef SO_ATTACH_REUSEPORT_CBPF
+#define SO_ATTACH_REUSEPORT_CBPF 51
+#endif
+#ifndef SO_DETACH_REUSEPORT_BPF
+#define SO_DETACH_REUSEPORT_BPF 68
+#endif
 #define JSON "application/json"
 #define PROMETHEUS "text/plain; version=0.0.4"
 
@@ -902,6 +918,120 @@ int srv_parse_listen(const char *s, struct sockaddr_storage *ss)
 	    parse_port(colon + 1, &v4->sin_port) == 0 ? 0 : -1;
 }
 
+/* The listening socket a service manager handed over, found as sd_listen_fds(3) finds it but
+ * without libsystemd: LISTEN_PID names this process and LISTEN_FDS counts the sockets from
+ * fd 3. The variables go either way, so that no child takes them for its own. Returns the fd
+ * (close-on-exec from now on), -1 when none is meant for this process, or -2 after a line
+ * on stderr when it cannot be served: more than one, or not a listening TCP socket. */
+static int inherited_socket(void)
+{
+	const char *e;
+	char pid[32], fds[32];
+	int fd = LISTEN_FDS_START, flags, type = 0, proto = 0, family = 0, listening = 0;
+	socklen_t n;
+
+	e = getenv("LISTEN_PID");
+	snprintf(pid, sizeof pid, "%s", e != NULL ? e : "");
+	e = getenv("LISTEN_FDS");
+	snprintf(fds, sizeof fds, "%s", e != NULL ? e : "");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (fds[0] == '\0' || pid[0] == '\0' || strspn(pid, "0123456789") != strlen(pid) ||
+	    strtoull(pid, NULL, 10) != (unsigned long long)getpid())
+		return -1;
+	if (strcmp(fds, "1") != 0) {
+		fprintf(stderr, "wcsp: LISTEN_FDS is '%s': the server takes exactly one listening "
+		    "socket (one ListenStream=, Accept=no)\n", fds);
+		return -2;
+	}
+	if ((flags = fcntl(fd, F_GETFD)) < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) {
+		fprintf(stderr, "wcsp: LISTEN_FDS is 1 but fd %d is not open\n", fd);
+		return -2;
+	}
+	/* each stays 0 when fd is not a socket */
+	n = sizeof type;
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &n);
+	n = sizeof proto;
+	getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &n);
+	n = sizeof family;
+	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &n);
+	n = sizeof listening;
+	getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &n);
+	if (type != SOCK_STREAM || proto != IPPROTO_TCP || listening != 1 ||
+	    (family != AF_INET && family != AF_INET6)) {
+		fprintf(stderr, "wcsp: the socket handed over on fd %d (LISTEN_FDS) is not a "
+		    "listening TCP socket\n", fd);
+		return -2;
+	}
+	return fd;
+}
+
+/* --reuse-port, on a stop signal. The kernel numbers the sockets of a reuse-port group in
+ * the order they joined and resets the connections waiting in a socket's accept queue when
+ * it closes. So new connections are steered, by a classic BPF program that answers "socket
+ * 1" for the whole group, to the newest socket: the server that replaces this one joined
+ * after it (a group of one has no socket 1, and the kernel falls back to its hash). Then
+ * this server keeps accepting, its replies closing their connections, until its own queue
+ * is empty (TCP_INFO's tcpi_unacked on a listening socket) for SRV_HANDOFF_SETTLE_MS, or
+ * SRV_HANDOFF_MS have passed. */
+static void hand_off(MHD_socket fd)
+{
+	/* struct sock_filter and struct sock_fprog of <linux/filter.h>, not included so that
+	 * the runtime builds against any libc's headers; BPF_RET | BPF_K is 0x06 */
+	struct { uint16_t code; uint8_t jt, jf; uint32_t k; } ret1 = { 0x06, 0, 0, 1 };
+	struct { unsigned short len; void *filter; } prog = { 1, &ret1 };
+	const struct timespec step = { 0, DRAIN_STEP_MS * 1000000L };
+	struct tcp_info ti;
+	socklen_t n;
+	int waited = 0, empty = 0;
+	const char *e = getenv(SRV_HANDOFF_ENV);
+
+	if (e != NULL && strcmp(e, "0") == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) != 0) {
+		log_msg(LOGL_WARN, "reuse-port: cannot steer new connections away (%s): the "
+		    "ones queued when the socket closes are reset", strerror(errno));
+		return;
+	}
+	for (;;) {
+		n = sizeof ti;
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0)
+			return;
+		empty = ti.tcpi_unacked == 0 ? empty + DRAIN_STEP_MS : 0;
+		if (empty >= SRV_HANDOFF_SETTLE_MS || waited >= SRV_HANDOFF_MS)
+			break;
+		nanosleep(&step, NULL);
+		waited += DRAIN_STEP_MS;
+	}
+	log_msg(ti.tcpi_unacked == 0 ? LOGL_INFO : LOGL_WARN, "reuse-port: new connections "
+	    "steered to the newest socket; %u left in the accept queue after %d ms",
+	    ti.tcpi_unacked, waited);
+}
+
+/* "wcsp: listening on ADDR:PORT (policy NAME)" with the address the socket has. */
+static void say_listening(MHD_socket fd, const char *policy, int inherited)
+{
+	struct sockaddr_storage ss;
+	socklen_t n = sizeof ss;
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	memset(&ss, 0, sizeof ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &n) == 0 && ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+		port = ntohs(v6->sin6_port);
+	} else if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+		port = ntohs(v4->sin_port);
+	}
+	fprintf(stderr, ss.ss_family == AF_INET6 ? "wcsp: listening on [%s]:%u (policy %s%s)\n" :
+	    "wcsp: listening on %s:%u (policy %s%s)\n", host, port, policy,
+	    inherited ? ", socket handed over" : "");
+}
+
 /* Wait until every connection is gone, or SRV_DRAIN_MS have passed. A request already in a
  * socket buffer is answered (with Connection: close) before its connection goes; an idle
  * kept-alive connection ends at the idle timeout or when the wait ends. */
@@ -932,8 +1062,8 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
+	struct MHD_OptionItem opts[4];
 	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN];
 	struct MHD_Daemon *d;
 	MHD_socket lfd;
 	const struct timespec log_period = { 1, 0 };
@@ -941,16 +1071,41 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	wcsp_world *w;
 	char why[512];
 	sigset_t sigs;
-	int sig, err;
+	int sig, err, v6only = 0, one = 1, inherited;
+	socklen_t n;
+	size_t k = 0;
 
-	if (srv_parse_listen(o->listen, &ss) != 0) {
+	if ((inherited = inherited_socket()) == -2)
+		return 2;
+	if (inherited < 0 && srv_parse_listen(o->listen, &ss) != 0) {
 		fprintf(stderr, "wcsp: cannot listen on %s: not ADDR:PORT\n", o->listen);
 		return 2;
 	}
-	/* [::] takes IPv4 callers too (as ::ffff:a.b.c.d, which `accept from` understands) */
-	if (ss.ss_family == AF_INET6)
-		flags |= IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ?
-		    MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	if (inherited >= 0) {           /* the flags follow the socket as the manager made it */
+		n = sizeof ss;
+		if (getsockname(inherited, (struct sockaddr *)&ss, &n) == 0 &&
+		    ss.ss_family == AF_INET6) {
+			n = sizeof v6only;
+			getsockopt(inherited, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &n);
+			flags |= v6only ? MHD_USE_IPv6 : MHD_USE_DUAL_STACK;
+		}
+		opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, inherited, NULL };
+	} else {
+		/* [::] takes IPv4 callers too (as ::ffff:a.b.c.d, which `accept from`
+		 * understands) */
+		if (ss.ss_family == AF_INET6)
+			flags |= IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr) ?
+			    MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+		opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
+		if (o->reuse_port)
+			opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE,
+			    1, NULL };
+	}
+	/* the pool option only when there is a pool: MHD warns about a size of 0 or 1 */
+	if (o->threads > 1)
+		opts[k++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+		    NULL };
+	opts[k] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	/* keys and live sets: a file that cannot be read stops the start */
 	h = malloc(sizeof *h);
 	w = h != NULL ? world_load(p, o->data_dir, why, sizeof why) : NULL;
@@ -986,11 +1141,10 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 		return 1;
 	}
 	errno = 0;
-	/* The logger comes first so that it sees every message; the pool option comes last,
-	 * replaced by the end marker when there is no pool (MHD warns about a size of 0 or 1). */
+	/* The logger comes first so that it sees every message; the socket, the address reuse
+	 * and the pool come last, in an array, as each may be absent. */
 	d = MHD_start_daemon(flags, 0, accept_policy, NULL, handle, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->conn_memory,
 	    MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
@@ -998,22 +1152,26 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
-	    o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, o->threads,
+	    MHD_OPTION_ARRAY, opts,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		err = errno;
-		fprintf(stderr, "wcsp: cannot listen on %s: %s\n", o->listen,
-		    strerror(err != 0 ? err : EINVAL));
+		if (inherited >= 0)
+			fprintf(stderr, "wcsp: cannot serve the socket handed over on fd %d: %s\n",
+			    inherited, strerror(err != 0 ? err : EINVAL));
+		else
+			fprintf(stderr, "wcsp: cannot listen on %s: %s\n", o->listen,
+			    strerror(err != 0 ? err : EINVAL));
 		reaper_end();
 		teardown();
 		return 2;
 	}
-	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ?
-	    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
-	    (void *)&((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
-	fprintf(stderr, ss.ss_family == AF_INET6 ? "wcsp: listening on [%s]:%u (policy %s)\n" :
-	    "wcsp: listening on %s:%u (policy %s)\n", host, di != NULL ? di->port : 0, p->name);
+	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+	lfd = di != NULL ? di->listen_fd : MHD_INVALID_SOCKET;
+	/* a steering program left by a server this one replaced: hash connections again */
+	if (inherited < 0 && o->reuse_port)
+		setsockopt(lfd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &one, sizeof one);
+	say_listening(lfd, p->name, inherited >= 0);
 	/* wait for a stop signal; meanwhile the access log reaches its file once a second, and
 	 * SIGHUP reloads keys and live sets */
 	while ((sig = sigtimedwait(&sigs, NULL, &log_period)) < 0 || sig == SIGHUP) {
@@ -1021,12 +1179,19 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 			reload(p, o->data_dir);
 		log_flush();
 	}
-	atomic_store(&draining, 1);
 	log_msg(LOGL_INFO, "signal %d: stopping, %d requests in flight on %d connections", sig,
 	    atomic_load(&inflight), atomic_load(&nconns));
-	lfd = MHD_quiesce_daemon(d);    /* no new connections: the socket goes at once */
+	/* Replies close their connections from when the callers' new ones go elsewhere: once
+	 * they are steered away (--reuse-port), else once the socket is closed. */
+	if (inherited < 0 && o->reuse_port) {
+		atomic_store(&draining, 1);
+		hand_off(lfd);
+	}
+	/* no new connections: our copy of the socket goes at once (a manager's stays open) */
+	lfd = MHD_quiesce_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
+	atomic_store(&draining, 1);
 	drain();
 	MHD_stop_daemon(d);
 	reaper_end();

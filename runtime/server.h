@@ -2,11 +2,13 @@
  * server.h -- the HTTP front of the generated server: libmicrohttpd in, wcsp_decide() out.
  *
  * srv_run() owns the process from start to exit: it loads the policy's keys and live sets,
- * blocks SIGTERM, SIGINT and SIGHUP in every thread, reloads keys and live sets on each
- * SIGHUP, serves until a stop signal arrives, then stops accepting, drains in-flight requests
- * (up to SRV_DRAIN_MS) and frees everything it made. Routes: GET/HEAD /healthz, GET/HEAD /metrics,
- * and POST on any other path whose last segment names the hook method. Callers outside the
- * policy's `accept from` get 403 on every route, /healthz and /metrics included.
+ * takes the listening socket a service manager handed over (LISTEN_FDS, sd_listen_fds(3)) or
+ * binds --listen, blocks SIGTERM, SIGINT and SIGHUP in every thread, reloads keys and live sets
+ * on each SIGHUP, serves until a stop signal arrives, then stops accepting, drains in-flight
+ * requests (up to SRV_DRAIN_MS) and frees everything it made. Routes: GET/HEAD /healthz,
+ * GET/HEAD /metrics, and POST on any other path whose last segment names the hook method.
+ * Callers outside the policy's `accept from` get 403 on every route, /healthz and /metrics
+ * included.
  */
 #ifndef WCSP_SERVER_H
 #define WCSP_SERVER_H
@@ -36,6 +38,11 @@
 #define SRV_CONN_MEMORY_MIN 8192
 #define SRV_CONN_MEMORY_MAX (1024 * 1024)
 #define SRV_DRAIN_MS 5000             /* how long shutdown waits for in-flight requests */
+/* --reuse-port, on a stop signal: how long new connections are steered to the other sockets
+ * of the port while this one's accept queue empties */
+#define SRV_HANDOFF_MS 1000
+#define SRV_HANDOFF_SETTLE_MS 50      /* handshakes begun before the steering complete */
+#define SRV_HANDOFF_ENV "WCSP_REUSE_PORT_STEER" /* "0": close at once, steer nothing */
 
 typedef struct srv_opts {
 	const char *listen;       /* "A.B.C.D:PORT" or "[IPv6]:PORT"; port 0: any free port */
@@ -50,14 +57,16 @@ typedef struct srv_opts {
 	size_t secret_len;
 	const char *data_dir;     /* relative key and live set files: against it (NULL: cwd) */
 	unsigned token_cache;     /* verified tokens each polling thread keeps; 0: none */
+	int reuse_port;           /* bind with SO_REUSEPORT; ignored for a socket handed over */
 } srv_opts;
 
 /* Parse a --listen value into *ss; 0, or -1 when it is not ADDR:PORT as above. */
 int srv_parse_listen(const char *s, struct sockaddr_storage *ss);
 
 /* Serve policy p until SIGTERM or SIGINT. Returns the exit status: 0 after a clean drain,
- * 2 when a key or live set file cannot be read, the address cannot be bound or the daemon
- * does not start, 1 when out of memory. */
+ * 2 when a key or live set file cannot be read, the address cannot be bound, the socket
+ * handed over is not one listening TCP socket or the daemon does not start, 1 when out of
+ * memory. */
 int srv_run(const wcsp_policy *p, const srv_opts *o);
 
 #endif

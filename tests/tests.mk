@@ -31,4 +31,10 @@ $(B)/tests/loris: tests/tools/loris.c | dirs
 $(B)/tests/hammer: tests/tools/hammer.c | dirs
 	$(CC) $(STD) $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lpthread
 
-tests: $(B)/tests/loris $(B)/tests/hammer
+$(B)/tests/holdsock: tests/tools/holdsock.c | dirs
+	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ $<
+
+$(B)/tests/startup: tests/tools/startup.c | dirs
+	$(CC) $(STD) $(WARN) $(CFLAGS) -o $@ $<
+
+tests: $(B)/tests/loris $(B)/tests/hammer $(B)/tests/holdsock $(B)/tests/startup

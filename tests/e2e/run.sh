@@ -10,6 +10,9 @@
 # exits 0 whatever the cases say; non-zero only when the suite itself cannot run.
 #
 # Servers (each built once, killed on exit whatever happens):
+# WCSP_BUILD_FLAGS (words) go to every `wcspc build` (tests/static.sh: --static, --target
+# aarch64) and WCSP_SRV_WRAP (words) before every server binary (qemu-aarch64).
+#
 #   token  policies/token.wcsp                    most cases
 #   small  policies/token.wcsp, --max-body 1024   body limits
 #   empty  policies/empty.wcsp                    a policy naming no method
@@ -22,11 +25,13 @@ command -v curl >/dev/null || { echo "e2e: curl is missing" >&2; exit 2; }
 
 . ../lib.sh
 declare -A NREQ
+read -ra BUILD_FLAGS <<<"${WCSP_BUILD_FLAGS:-}"
+read -ra SRV_WRAP <<<"${WCSP_SRV_WRAP:-}"
 
 # build NAME POLICY: compile a policy once into $tmp/NAME (run from its directory, so the
 # rules' file:line read "NAME.wcsp:LINE")
 build() {
-	if (cd policies && "$W" build "$2" -o "$tmp/$1") >"$tmp/build-$1.log" 2>&1 && [ -x "$tmp/$1" ]; then
+	if (cd policies && "$W" build "$2" "${BUILD_FLAGS[@]}" -o "$tmp/$1") >"$tmp/build-$1.log" 2>&1 && [ -x "$tmp/$1" ]; then
 		pass "build $2"
 	else
 		fail "build $2" "wcspc build failed: $(peek "$tmp/build-$1.log" 300)"
@@ -332,7 +337,7 @@ eval_case() {   # eval_case CASE METHOD BODY-FILE WANT-STATUS RULE-REGEX
 	local name=$1 method=$2 file=$3 want=$4 rule=$5 first
 	post token "/rest/$method" "$file"
 	cp "$tmp/body" "$tmp/http"
-	"$tmp/token" --eval "$method" <"bodies/$file" >"$tmp/eval" 2>"$tmp/eval.err"
+	"${SRV_WRAP[@]}" "$tmp/token" --eval "$method" <"bodies/$file" >"$tmp/eval" 2>"$tmp/eval.err"
 	local rc=$?
 	first=$(head -1 "$tmp/eval")
 	tail -n +2 "$tmp/eval" | head -c -1 >"$tmp/eval.body"   # the reply, without the final newline
@@ -358,7 +363,7 @@ eval_case "--eval unknown method = HTTP echo" FutureHookEvent unknown-method.jso
 eval_case "--eval bad JSON = HTTP 400 reply" publishStream bad-trailing.json 400 '.*'
 # --app KEY decides as that appKey whatever the body says
 L_STUDIO=$(line_of 'custom.studio == true')
-"$tmp/token" --eval publishStream --app studioApp <bodies/publish-studio-default.json >"$tmp/eval" 2>&1
+"${SRV_WRAP[@]}" "$tmp/token" --eval publishStream --app studioApp <bodies/publish-studio-default.json >"$tmp/eval" 2>&1
 rc=$?
 tail -n +2 "$tmp/eval" | head -c -1 >"$tmp/eval.body"
 if [ "$rc" -eq 0 ] && grep -Eq "^200 [a-z]+ \\S*token\\.wcsp:$L_STUDIO\$" <<<"$(head -1 "$tmp/eval")" &&
@@ -371,14 +376,14 @@ fi
 # ================================================================ command line
 # product.md: --version and --help; docs (main.c contract): usage errors exit 2.
 
-if "$tmp/token" --version >"$tmp/out" 2>&1 && [ -s "$tmp/out" ]; then pass "--version exits 0"; else
+if "${SRV_WRAP[@]}" "$tmp/token" --version >"$tmp/out" 2>&1 && [ -s "$tmp/out" ]; then pass "--version exits 0"; else
 	fail "--version exits 0" "exit $?, output: $(peek "$tmp/out")"; fi
-if "$tmp/token" --help >"$tmp/out" 2>&1 && grep -q -- '--max-body' "$tmp/out"; then pass "--help exits 0 and lists the options"; else
+if "${SRV_WRAP[@]}" "$tmp/token" --help >"$tmp/out" 2>&1 && grep -q -- '--max-body' "$tmp/out"; then pass "--help exits 0 and lists the options"; else
 	fail "--help exits 0 and lists the options" "output: $(peek "$tmp/out")"; fi
-"$tmp/token" --no-such-flag >/dev/null 2>"$tmp/out"
+"${SRV_WRAP[@]}" "$tmp/token" --no-such-flag >/dev/null 2>"$tmp/out"
 rc=$?
 if [ "$rc" -eq 2 ]; then pass "unknown flag exits 2"; else fail "unknown flag exits 2" "exit $rc"; fi
-"$tmp/token" --max-body lots >/dev/null 2>"$tmp/out"
+"${SRV_WRAP[@]}" "$tmp/token" --max-body lots >/dev/null 2>"$tmp/out"
 rc=$?
 if [ "$rc" -eq 2 ]; then pass "bad --max-body value exits 2"; else fail "bad --max-body value exits 2" "exit $rc"; fi
 

@@ -8,6 +8,9 @@
 #   fail/NAME.wcsp  must fail with exit 1 and stderr == fail/NAME.err.ok. A first line
 #                   `# flags: ...` passes those flags to wcspc check (e.g. -Werror).
 #   ../../policies/*.wcsp are checked clean and already formatted.
+#   wiring/         `wcspc wiring`: the WCS command lines of ok/*.wcsp (ok-NAME.ok), of
+#                   ../../policies/*.wcsp (policy-NAME.ok) and of wiring/apps.wcsp; --check of
+#                   wiring/check-NAME.txt, what WCS printed, gives wiring/check-NAME.ok.
 # GOLDEN_UPDATE=1 rewrites the .ok files from the current compiler (review the diff!).
 set -u
 cd "$(dirname "$0")"
@@ -84,7 +87,7 @@ cli unknown-command 2 "wcspc: unknown command 'compile'" compile ok/settings.wcs
 cli unknown-option 2 "wcspc: unknown option '--fast'" check --fast ok/settings.wcsp
 cli no-policy 2 "wcspc: check needs a policy file" check
 cli out-with-check 2 "wcspc: -o goes with build and emit, not check" check ok/settings.wcsp -o x
-cli app-with-emit 2 "wcspc: --app goes with config, not emit" emit ok/settings.wcsp --app a
+cli app-with-emit 2 "wcspc: --app goes with config and wiring, not emit" emit ok/settings.wcsp --app a
 cli fmt-both 2 "wcspc: fmt takes -w or --check, not both" fmt ok/settings.wcsp -w --check
 cli threshold-bad 2 "wcspc: --threshold takes a percentage, not 'lots'" test ok/settings.wcsp --threshold lots
 cli data-dir-with-check 2 "wcspc: --data-dir goes with test, not check" check ok/settings.wcsp --data-dir keys
@@ -189,6 +192,65 @@ echo "INFO fmt idempotence checked over $n .wcsp files"
 mkdir -p "$tmp/a*" && cp ok/settings.wcsp "$tmp/a*/p.wcsp"
 if "$W" emit "$tmp/a*/p.wcsp" 2>/dev/null | ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I../../runtime -c -x c - -o "$tmp/o" 2>/dev/null
 then echo "PASS banner survives a file name with */"; else echo "FAIL banner survives a file name with */"; fi
+
+# wcspc wiring: stdout == wiring/NAME.ok and the exit status, for each case
+wurl=http://10.0.0.5:9277/wcsp
+wiring() {   # wiring NAME WANT-EXIT ARGS...
+	local name=$1 want=$2; shift 2
+	timeout 20 "$W" wiring "$@" >"$tmp/wiring" 2>"$tmp/wiring.err"; local rc=$?
+	if [ $rc -ne "$want" ]; then echo "FAIL wiring $name: exit $rc, want $want"; sed 's/^/    /' "$tmp/wiring.err" | head -5; return; fi
+	check "wiring $name" "wiring/$name.ok" "$tmp/wiring"
+}
+for f in ok/*.wcsp; do wiring "ok-$(basename "$f" .wcsp)" 0 "$f" --url "$wurl"; done
+for f in ../../policies/*.wcsp; do
+	case $f in *.tests.wcsp) continue ;; esac
+	wiring "policy-$(basename "$f" .wcsp)" 0 "$f" --url "$wurl"
+done
+wiring apps 0 wiring/apps.wcsp --url "$wurl"
+wiring apps-defaultApp 0 wiring/apps.wcsp --url "$wurl" --app defaultApp
+wiring apps-live 0 wiring/apps.wcsp --url https://hooks.example.com/wcsp --app live
+p=../../policies/stream-rename.wcsp
+wiring check-match 0 "$p" --check wiring/check-match.txt
+wiring check-missing 1 "$p" --check wiring/check-missing.txt
+wiring check-extra 1 "$p" --check wiring/check-extra.txt
+wiring check-table 0 "$p" --check wiring/check-table.txt
+wiring check-list 0 "$p" --check wiring/check-list.txt
+wiring check-empty 1 "$p" --check wiring/check-empty.txt
+wiring check-transcript 1 wiring/apps.wcsp --check wiring/check-transcript.txt
+wiring check-app 1 wiring/apps.wcsp --check wiring/check-match.txt --app live -q
+wiring check-stdin 0 --check - "$p" <wiring/check-match.txt
+"$W" wiring wiring/apps.wcsp --check wiring/check-transcript.txt 2>&1 >/dev/null | grep -vx '[0-9]* warnings*' >"$tmp/ignored"
+printf '%s\n' "wiring/check-transcript.txt:13: not a method name, ignored: 2 methods" \
+	"wiring/check-transcript.txt:17: not a method name, ignored: admin> exit" | cmp -s - "$tmp/ignored" &&
+	echo "PASS wiring --check names the lines it ignores, not the table's headings" ||
+	echo "FAIL wiring --check names the lines it ignores: $(tr '\n' '|' <"$tmp/ignored")"
+# the wiring and the connect reply agree: an app's methods but connect are those its
+# restClientConfig configures, less the disabled ones (settings.wcsp disables playStream)
+"$W" wiring ok/settings.wcsp --url "$wurl" 2>/dev/null | sed -n 's/^add app-rest-method defaultApp //p' | grep -vx connect | sort >"$tmp/wired"
+"$W" config ok/settings.wcsp --app defaultApp 2>/dev/null | grep -o '"[A-Za-z_]*":{"clientExclude"' | cut -d'"' -f2 | sort >"$tmp/configured"
+if [ "$(comm -13 "$tmp/wired" "$tmp/configured")" = playStream ] && [ -z "$(comm -23 "$tmp/wired" "$tmp/configured")" ]; then
+	echo "PASS wiring enables what restClientConfig configures, less the disabled method ($(wc -l <"$tmp/wired") + connect)"
+else echo "FAIL wiring and restClientConfig differ: $(diff "$tmp/wired" "$tmp/configured" | head -5 | tr '\n' ' ')"; fi
+cli target-without-static 2 "wcspc: --target goes with build --static" build ok/settings.wcsp --target aarch64
+cli target-with-check 2 "wcspc: --target goes with build --static" check ok/settings.wcsp --static --target aarch64
+cli target-unknown 2 "wcspc: --target takes x86_64 (amd64) or aarch64 (arm64), not 'mips'" build ok/settings.wcsp --static --target mips
+WCSP_RUNTIME_DIR=/nonexistent cli static-no-runtime 4 "wcspc: --static --target aarch64 needs the static runtime in /nonexistent/static/aarch64/: run \`make static-runtime\` (or install the wcspc package)" build ok/settings.wcsp --static --target arm64 -o "$tmp/never"
+cli wiring-no-url 2 "wcspc: wiring needs --url URL (or --check FILE)" wiring ok/settings.wcsp
+cli wiring-url-and-check 2 "wcspc: wiring takes --url or --check, not both" wiring "$p" --url "$wurl" --check wiring/check-match.txt
+cli wiring-check-no-file 2 "wcspc: wiring --check needs a FILE: what WCS printed for show app-rest-methods" wiring "$p" --check
+cli wiring-url-scheme 2 "wcspc: --url takes an http:// or https:// URL without blanks, quotes, '\', '?' or '#', not 'ftp://h/x'" wiring "$p" --url ftp://h/x
+cli wiring-url-query 2 "wcspc: --url takes an http:// or https:// URL without blanks, quotes, '\', '?' or '#', not 'http://h/x?a=1'" wiring "$p" --url 'http://h/x?a=1'
+cli wiring-app-blank 2 "wcspc: --app takes a key the WCS command line can take as one word (no blank, quote, '\' or control character), not 'a b'" wiring "$p" --url "$wurl" --app 'a b'
+cli wiring-w 2 "wcspc: -w goes with fmt, not wiring" wiring "$p" --url "$wurl" -w
+cli url-with-config 2 "wcspc: --url goes with wiring, not config" config "$p" --url "$wurl"
+cli check-with-config 2 "wcspc: -w and --check go with fmt, not config" config "$p" --check
+cli wiring-check-unreadable 2 "wcspc: cannot read 'nope.txt': No such file or directory" wiring "$p" --check nope.txt
+cli wiring-check-which-app 2 "wcspc: wiring/check-match.txt names no app before its first method (no line 'show app-rest-methods KEY') and the policy names 3: give --app KEY" wiring wiring/apps.wcsp --check wiring/check-match.txt
+cli wiring-check-before-policy 0 "" wiring --check wiring/check-match.txt "$p"
+cli wiring-policy-error 1 "" wiring fail/unknown-method.wcsp --url "$wurl"
+printf 'app "a b" { publishStream { deny; } }\n' >"$tmp/blank-app.wcsp"
+cli wiring-app-key-blank 1 "wcspc wiring: app 'a b' cannot be written on a WCS command line (a blank, a quote, a backslash or a control character): rename the app" wiring "$tmp/blank-app.wcsp" --url "$wurl"
+[ ! -s "$tmp/out" ] && echo "PASS wiring prints nothing when an app cannot be written" || echo "FAIL wiring printed lines for an app it cannot write"
 
 # the suite wrote nothing into the source tree
 [ "$(find . -type f | sort | md5sum)" = "$before" ] && echo "PASS golden writes its scratch files under a temporary folder" ||

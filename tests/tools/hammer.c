@@ -1,11 +1,12 @@
 /*
  * hammer.c -- steady load with every reply's status counted, for the reload tests.
  *
- *   hammer --to ADDR:PORT --conns N --seconds S --body FILE [--path PATH]
+ *   hammer --to ADDR:PORT --conns N --seconds S --body FILE [--path PATH] [--close]
  *
  * N threads, each with one kept-alive connection (reconnecting when the server closes it),
  * POST FILE to PATH (default /rest/connect) one request after another for S seconds, and
- * read each reply whole (Content-Length). Prints one line:
+ * read each reply whole (Content-Length). --close sends each request on a new connection
+ * (Connection: close). Prints one line:
  *
  *   hammer: requests R, errors E, reconnects C, status 403 A, status 409 B, ...
  *
@@ -36,6 +37,7 @@ typedef struct worker {
 
 static struct sockaddr_in to;
 static const char *path = "/rest/connect";
+static int close_each;
 static char *request;
 static size_t request_len;
 static double deadline;
@@ -51,7 +53,7 @@ static int usage(const char *why)
 {
 	fprintf(stderr,
 		"hammer: %s\nusage: hammer --to ADDR:PORT --conns N --seconds S --body FILE "
-		"[--path PATH]\n",
+		"[--path PATH] [--close]\n",
 		why);
 	return 2;
 }
@@ -133,7 +135,14 @@ int main(int argc, char **argv)
 	const char *addr = NULL, *body = NULL;
 	int conns = 0;
 	double seconds = 0;
-	for (int i = 1; i + 1 < argc; i += 2) {
+	for (int i = 1; i < argc; i += 2) {
+		if (!strcmp(argv[i], "--close")) {  /* the one option without a value */
+			close_each = 1;
+			i--;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return usage("an option needs a value");
 		if (!strcmp(argv[i], "--to"))
 			addr = argv[i + 1];
 		else if (!strcmp(argv[i], "--conns"))
@@ -171,8 +180,8 @@ int main(int argc, char **argv)
 		return usage("out of memory");
 	request_len = (size_t)sprintf(request,
 				      "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: "
-				      "application/json\r\nContent-Length: %zu\r\n\r\n",
-				      path, addr, dn);
+				      "application/json\r\nContent-Length: %zu\r\n%s\r\n",
+				      path, addr, dn, close_each ? "Connection: close\r\n" : "");
 	memcpy(request + request_len, data, dn);
 	request_len += dn;
 
