@@ -237,9 +237,9 @@ int main(int argc, char **argv)
 			t = now_ms();
 			kill(old, SIGTERM);
 			st = reap(old);
-			fprintf(stderr, "holdsock: overlap: pid %ld started, pid %ld stopped %.0f ms "
-				"later (exited %d after %.0f ms)\n", (long)cur, (long)old, overlap, st,
-				now_ms() - t);
+			fprintf(stderr, "holdsock: overlap: pid %ld started, pid %ld stopped "
+				"%.0f ms later (exited %d after %.0f ms)\n", (long)cur, (long)old,
+				overlap, st, now_ms() - t);
 		}
 	}
 }

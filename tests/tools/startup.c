@@ -159,12 +159,12 @@ int main(int argc, char **argv)
 		if (waitpid(pid, &st, 0) != pid)
 			st = -1;
 		if (status != 200) {
-			printf("startup: FAIL run %d: /healthz gave %d after %.0f us\n", r + 1, status,
-			       took[r]);
+			printf("startup: FAIL run %d: /healthz gave %d after %.0f us\n", r + 1,
+			       status, took[r]);
 			return 1;
 		}
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			printf("startup: FAIL run %d: the server did not exit 0 on SIGTERM\n", r + 1);
+			printf("startup: FAIL run %d: no exit 0 on SIGTERM\n", r + 1);
 			return 1;
 		}
 	}
