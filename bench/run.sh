@@ -6,11 +6,14 @@
 #
 # Environment: DUR (seconds per wrk run, 10), RUNS (runs per configuration, 5), CONNS (wrk
 # connections, 32), WARMUP (seconds of unrecorded load per configuration first, 2),
-# OUT (the results file, bench/results.md), KEEP=1 (keep the work directory).
+# OUT (the results file, bench/results.md), KEEP=1 (keep the work directory), ONLY (names
+# of servers to measure, e.g. ONLY="nginx ref-echo wcsp-policy"; default all).
 #
 # Servers, all started once and kept running for the whole benchmark, all on 127.0.0.1:
 #   nginx            nginx-light, 1 worker, `return 200` of a fixed JSON body (the ceiling)
 #   node             bench/node-echo.js: Node.js `http`, JSON.parse, echo
+#   ref-echo         bench/ref-echo.c: a bare libmicrohttpd + jsmn echo (the floor a policy
+#                    server is measured against: its CPU per request)
 #   wcsp-echo        policies/echo.wcsp, --log-level warn (no access log)
 #   wcsp-policy      bench/policy.wcsp (4-token set), --log-level warn
 #   wcsp-policy-100k bench/policy.wcsp with a 100,000-token set file, --log-level warn
@@ -150,7 +153,10 @@ log "compiling servers"
 "$WCSPC" build "$ROOT/policies/echo.wcsp" -o "$WORK/wcsp-echo" >&2
 "$WCSPC" build "$WORK/policy.wcsp" -o "$WORK/wcsp-policy" >&2
 "$WCSPC" build "$WORK/policy-100k.wcsp" -o "$WORK/wcsp-policy-100k" >&2
-for b in wcsp-echo wcsp-policy wcsp-policy-100k; do
+# shellcheck disable=SC2046
+cc -std=c11 -O2 -D_DEFAULT_SOURCE -o "$WORK/ref-echo" "$HERE/ref-echo.c" \
+	$(pkg-config --cflags --libs libmicrohttpd) -lpthread
+for b in ref-echo wcsp-echo wcsp-policy wcsp-policy-100k; do
 	file "$WORK/$b" 2>/dev/null | grep -q 'not stripped' && strip "$WORK/$b"
 	SBIN[$b]=$(stat -c %s "$WORK/$b")
 done
@@ -160,6 +166,7 @@ done
 log "starting servers"
 start_nginx
 start_server node /dev/null node "$HERE/node-echo.js" 0
+start_server ref-echo /dev/null "$WORK/ref-echo" 0
 start_server wcsp-echo /dev/null "$WORK/wcsp-echo" --listen 127.0.0.1:0 --log-level warn
 start_server wcsp-policy /dev/null "$WORK/wcsp-policy" --listen 127.0.0.1:0 --log-level warn
 start_server wcsp-policy-100k /dev/null "$WORK/wcsp-policy-100k" --listen 127.0.0.1:0 \
@@ -177,6 +184,7 @@ read_idle_rss
 CONFIGS=(
 	"nginx|nginx|connect|/apps/defaultApp/connect"
 	"node|node|connect|/apps/defaultApp/connect"
+	"ref-echo|ref-echo|connect|/apps/defaultApp/connect"
 	"wcsp-echo|wcsp-echo|connect|/apps/defaultApp/connect"
 	"wcsp-policy|wcsp-policy|connect|/apps/defaultApp/connect"
 	"wcsp-policy-100k|wcsp-policy-100k|connect|/apps/defaultApp/connect"
@@ -184,10 +192,18 @@ CONFIGS=(
 	"wcsp-policy-t2|wcsp-policy-t2|connect|/apps/defaultApp/connect"
 	"nginx|nginx|publish|/apps/defaultApp/publishStream"
 	"node|node|publish|/apps/defaultApp/publishStream"
+	"ref-echo|ref-echo|publish|/apps/defaultApp/publishStream"
 	"wcsp-echo|wcsp-echo|publish|/apps/defaultApp/publishStream"
 	"wcsp-policy|wcsp-policy|publish|/apps/defaultApp/publishStream"
 	"wcsp-policy-100k|wcsp-policy-100k|publish|/apps/defaultApp/publishStream"
 )
+if [[ -n ${ONLY:-} ]]; then
+	kept=()
+	for c in "${CONFIGS[@]}"; do
+		[[ " $ONLY " == *" ${c%%|*} "* ]] && kept+=("$c")
+	done
+	CONFIGS=("${kept[@]}")
+fi
 NC=${#CONFIGS[@]}
 
 # ---- correctness before speed --------------------------------------------------------------
@@ -202,14 +218,19 @@ for c in "${CONFIGS[@]}"; do
 	[[ $st == 200 ]] || { log "$name $body: status $st, want 200"; exit 1; }
 done
 for b in connect publish; do
-	cmp -s "$HERE/bodies/$b.json" "$WORK/reply.node.$b" || { log "node does not echo $b"; exit 1; }
-	cmp -s "$HERE/bodies/$b.json" "$WORK/reply.wcsp-echo.$b" ||
-		{ log "wcsp-echo does not echo $b byte for byte"; exit 1; }
+	for i in node ref-echo wcsp-echo; do
+		[[ -f $WORK/reply.$i.$b ]] || continue
+		cmp -s "$HERE/bodies/$b.json" "$WORK/reply.$i.$b" ||
+			{ log "$i does not echo $b byte for byte"; exit 1; }
+	done
 	for i in wcsp-policy-100k wcsp-policy-log wcsp-policy-t2; do
 		[[ -f $WORK/reply.$i.$b ]] || continue
 		cmp -s "$WORK/reply.wcsp-policy.$b" "$WORK/reply.$i.$b" ||
 			{ log "$i answers $b differently from wcsp-policy"; exit 1; }
 	done
+done
+for b in connect publish; do
+	[[ -f $WORK/reply.wcsp-policy.$b ]] || { log "ONLY must name wcsp-policy"; exit 1; }
 done
 grep -q '"restClientConfig":{' "$WORK/reply.wcsp-policy.connect" ||
 	{ log "wcsp-policy connect reply has no restClientConfig"; exit 1; }
@@ -285,6 +306,10 @@ done
 	done
 	ratio_row "access log cost, connect: log on / log off" "wcsp-policy-log connect" "wcsp-policy connect"
 	ratio_row "threads, connect: --threads 2 / 1 thread" "wcsp-policy-t2 connect" "wcsp-policy connect"
+	for b in connect publish; do
+		ratio_row "policy server / bare libmicrohttpd + jsmn echo, $b: wcsp-policy / ref-echo" \
+			"wcsp-policy $b" "ref-echo $b"
+	done
 	for b in connect publish; do
 		ratio_row "wcsp-echo / node, $b" "wcsp-echo $b" "node $b"
 	done

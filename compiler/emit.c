@@ -80,20 +80,48 @@ static void banner_text(FILE *f, const char *s)
 	}
 }
 
-/* A byte array, 16 to a line. */
-static void bytes(FILE *f, const char *s, size_t n)
+/*
+ * Bytes as adjacent string literals, about 72 columns a line: what a C compiler reads
+ * fastest (a byte array of numbers costs it ten times more), built here without stdio's
+ * formatting (which cost wcspc two thirds of its time on a 200,000-entry set). Printable
+ * ASCII stands as itself but for '"', '\\' and '?'; every other byte is a three-digit octal
+ * escape, which no following digit can extend.
+ */
+#define ISO_LITERAL 4095        /* the longest string literal C11 promises to take */
+static int overlength;          /* a blob longer than that was written */
+
+static void blob(FILE *f, const char *s, size_t n)
 {
-	for (size_t k = 0; k < n; k++)
-		fprintf(f, "%s%u,%s", k % 16 ? " " : "\t", (unsigned char)s[k],
-			k % 16 == 15 || k + 1 == n ? "\n" : "");
+	char line[128];
+	size_t k = 0;
+	overlength |= n > ISO_LITERAL;
+	do {
+		size_t o = 0;
+		line[o++] = '\t';
+		line[o++] = '"';
+		for (; k < n && o < 76; k++) {
+			unsigned char c = (unsigned char)s[k];
+			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+				line[o++] = (char)c;
+				continue;
+			}
+			line[o++] = '\\';
+			line[o++] = (char)('0' + (c >> 6));
+			line[o++] = (char)('0' + (c >> 3 & 7));
+			line[o++] = (char)('0' + (c & 7));
+		}
+		line[o++] = '"';
+		line[o++] = '\n';
+		fwrite(line, 1, o, f);
+	} while (k < n);
 }
 
 static void long_arrays(FILE *f)
 {
 	for (int i = 0; i < nlongs; i++) {
-		fprintf(f, "\nstatic const char long_%d[%u] = {\n", i, longs[i].n + 1);
-		bytes(f, longs[i].s, longs[i].n + 1);
-		fputs("};\n", f);
+		fprintf(f, "\nstatic const char long_%d[%u] =\n", i, longs[i].n + 1);
+		blob(f, longs[i].s, longs[i].n);
+		fputs(";\n", f);
 	}
 	free(longs);
 	longs = NULL;
@@ -152,7 +180,24 @@ static void str_array(FILE *f, const char *name, const wcsp_str *v, uint32_t n)
 	CLOSE(f, n);
 }
 
-/* An index array in the narrowest type: returns its width in bytes (0 when empty). */
+/* Decimal digits of v ending at end; returns where they start. */
+static char *digits(char *end, uint32_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+#define BLOB_INDEXES 4096       /* longer index arrays are written as bytes (index_array) */
+
+/*
+ * An index array in the narrowest type; returns its width in bytes (0 when empty). Up to
+ * BLOB_INDEXES entries it is a C array of numbers, 16 to a line; a longer one (a large set's
+ * offsets) is its little-endian bytes in a string literal, aligned by a union (NAME_le.c),
+ * which a compiler reads several times faster. The emitted C then refuses a big-endian
+ * target.
+ */
 static int index_array(FILE *f, const char *name, const uint32_t *v, uint32_t n)
 {
 	uint32_t max = 0;
@@ -160,10 +205,35 @@ static int index_array(FILE *f, const char *name, const uint32_t *v, uint32_t n)
 		if (v[i] > max)
 			max = v[i];
 	int width = max <= 0xff ? 1 : max <= 0xffff ? 2 : 4;
+	if (n > BLOB_INDEXES) {
+		char *b = xmalloc((size_t)n * (size_t)width);
+		for (uint32_t i = 0; i < n; i++)
+			for (int k = 0; k < width; k++)
+				b[(size_t)i * (size_t)width + (size_t)k] = (char)(v[i] >> 8 * k);
+		fprintf(f, "\n#if defined(__BYTE_ORDER__) && "
+			"__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__\n"
+			"#error \"%s is written little-endian\"\n#endif\n"
+			"static const union {\n\tchar c[%zu];\n\tuint%d_t align;\n} %s_le = {\n",
+			name, (size_t)n * (size_t)width + 1, 8 * width, name);
+		blob(f, b, (size_t)n * (size_t)width);
+		fputs("};\n", f);
+		free(b);
+		return width;
+	}
 	OPEN(f, width == 1 ? "uint8_t" : width == 2 ? "uint16_t" : "uint32_t", name, n);
-	for (uint32_t i = 0; i < n; i++)
-		fprintf(f, "%s%u,%s", i % 16 ? " " : "\t", v[i],
-			i % 16 == 15 || i + 1 == n ? "\n" : "");
+	char line[16 * 12 + 4];
+	for (uint32_t i = 0; i < n; i += 16) {
+		size_t o = 0;
+		line[o++] = '\t';
+		for (uint32_t k = i; k < n && k < i + 16; k++) {
+			char num[12], *d = digits(num + sizeof num, v[k]);
+			memcpy(line + o, d, (size_t)(num + sizeof num - d));
+			o += (size_t)(num + sizeof num - d);
+			line[o++] = ',';
+			line[o++] = k + 1 < n && k + 1 < i + 16 ? ' ' : '\n';
+		}
+		fwrite(line, 1, o, f);
+	}
 	CLOSE(f, n);
 	return n ? width : 0;
 }
@@ -262,9 +332,9 @@ static int emit_sets(const lowered *l, FILE *f)
 		cstr(f, l->pool, l->npool);
 		fputs(";\n", f);
 	} else if (l->npool) {
-		OPEN(f, "char", "set_pool", l->npool);
-		bytes(f, l->pool, l->npool);
-		CLOSE(f, l->npool);
+		fprintf(f, "\nstatic const char set_pool[%u] =\n", l->npool + 1);
+		blob(f, l->pool, l->npool);
+		fputs(";\n", f);
 	}
 	int width = index_array(f, "set_offsets", l->offs, l->noffs);
 	OPEN(f, "wcsp_set", "sets", l->pol.nsets);
@@ -282,7 +352,9 @@ static int emit_sets(const lowered *l, FILE *f)
 	return width;
 }
 
-/* Rules, overrides and their chains. Returns chain_items' width. */
+static int target_width;        /* index_targets' width, once written */
+
+/* Rules, their indexes, overrides and their chains. Returns chain_items' width. */
 static int emit_rules(const lowered *l, FILE *f)
 {
 	const wcsp_policy *p = &l->pol;
@@ -299,9 +371,19 @@ static int emit_rules(const lowered *l, FILE *f)
 		cstr(f, r->loc, strlen(r->loc));
 		fputs(", ", f);
 		idx(f, r->token);
+		fputs(", ", f);
+		idx(f, r->index);
 		fputs("},\n", f);
 	}
 	CLOSE(f, p->nrules);
+
+	OPEN(f, "wcsp_index", "indexes", p->nindexes);
+	for (uint32_t i = 0; i < p->nindexes; i++) {
+		const wcsp_index *x = &l->indexes[i];
+		fprintf(f, "\t{%u, %u, %u, %u},\n", x->path, x->nrules, x->set, x->target_first);
+	}
+	CLOSE(f, p->nindexes);
+	target_width = index_array(f, "index_targets", l->targets, l->ntargets);
 
 	OPEN(f, "wcsp_override", "overrides", p->noverrides);
 	for (uint32_t i = 0; i < p->noverrides; i++) {
@@ -381,7 +463,7 @@ void emit_c(const lowered *l, FILE *out)
 		fputs("wcspc: out of memory\n", stderr);
 		exit(1);
 	}
-	banner(l, out);
+	overlength = 0;
 	emit_conditions(l, f);
 	int off_width = emit_sets(l, f);
 	int item_width = emit_rules(l, f);
@@ -432,7 +514,8 @@ void emit_c(const lowered *l, FILE *out)
 	fprintf(f, "\t.nrules = %u,\n", p->nrules);
 	FIELD("overrides", "overrides", p->noverrides);
 	fprintf(f, "\t.noverrides = %u,\n", p->noverrides);
-	fprintf(f, "\t.chain_items = { %s, %d },\n", l->nitems ? "chain_items" : "NULL",
+	fprintf(f, "\t.chain_items = { %s, %d },\n", !l->nitems ? "NULL" :
+		l->nitems > BLOB_INDEXES ? "chain_items_le.c" : "chain_items",
 		item_width);
 	FIELD("conds", "conds", l->nconds);
 	FIELD("paths", "paths", l->npaths);
@@ -440,7 +523,8 @@ void emit_c(const lowered *l, FILE *out)
 	FIELD("tparts", "tparts", l->ntparts);
 	FIELD("sets", "sets", p->nsets);
 	fprintf(f, "\t.nsets = %u,\n", p->nsets);
-	fprintf(f, "\t.set_offsets = { %s, %d },\n", l->noffs ? "set_offsets" : "NULL", off_width);
+	fprintf(f, "\t.set_offsets = { %s, %d },\n", !l->noffs ? "NULL" :
+		l->noffs > BLOB_INDEXES ? "set_offsets_le.c" : "set_offsets", off_width);
 	fprintf(f, "\t.set_pool = %s,\n", l->npool ? "set_pool" : "\"\"");
 	fprintf(f, "\t.require_signature = %u,\n", p->require_signature);
 	FIELD("accept", "accept", p->naccept);
@@ -456,9 +540,18 @@ void emit_c(const lowered *l, FILE *out)
 	/* the code of tokens and digests is linked only when the tables point at it */
 	FIELD("jwt", "&wcsp_jwt_impl", p->ntokens);
 	FIELD("digest", "&wcsp_digest_impl", p->ndigests);
+	FIELD("indexes", "indexes", p->nindexes);
+	fprintf(f, "\t.nindexes = %u,\n", p->nindexes);
+	fprintf(f, "\t.index_targets = { %s, %d },\n", !l->ntargets ? "NULL" :
+		l->ntargets > BLOB_INDEXES ? "index_targets_le.c" : "index_targets", target_width);
 	fputs("};\n", f);
 #undef FIELD
 	fclose(f);
+	banner(l, out);
+	for (int i = 0; i < nlongs; i++)
+		overlength |= longs[i].n > ISO_LITERAL;
+	if (overlength)         /* a blob is longer than ISO C promises a literal can be */
+		fputs("#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n", out);
 	long_arrays(out);
 	fwrite(text, 1, len, out);
 	free(text);

@@ -12,7 +12,10 @@
  *   5. analysis, over every chain a statement is in: rules that can never decide, overrides
  *      a later one always overwrites, fields WCS is not documented to adopt;
  *   6. restClientConfig: settings resolve per (app, method), most specific level first, and
- *      the checks that need that view run there.
+ *      the checks that need that view run there;
+ *   7. indexes: within a block, a run of INDEX_MIN or more consecutive rules guarded by
+ *      `path == constant` or `path in` a list or compiled set on one path gets a wcsp_index:
+ *      the keys that satisfy some rule of the run, each mapped to the first such rule.
  * What the analysis learns of a statement lives in this file's context (stmt_info, one per
  * statement, numbered block by block in file order), never in the AST.
  */
@@ -35,6 +38,8 @@
 	(notes) = xrealloc((notes), (size_t)(cap) * sizeof *(notes)); } } while (0)
 
 #define NOTE_MAX 72             /* bytes of source text in one comment */
+#define INDEX_MIN 4             /* shorter runs of indexable rules are walked */
+#define INDEX_SET_MAX 65536     /* a larger set in a guard ends a run (its keys would be copied) */
 
 /* What the analysis knows of one statement. */
 typedef struct stmt_info {
@@ -49,7 +54,7 @@ typedef struct lctx {
 	lowered *l;
 	const wpolicy *p;
 	uint32_t cap_conds, cap_paths, cap_segs, cap_values, cap_tparts, cap_items, cap_sets;
-	uint32_t cap_digests;
+	uint32_t cap_digests, cap_indexes, cap_targets;
 	uint32_t *path_seg0;    /* each path's first segment, until segs stops moving */
 	int *first;             /* [nblocks]: info index of each block's first statement */
 	stmt_info *info;
@@ -60,6 +65,15 @@ typedef struct lctx {
 } lctx;
 
 static stmt_info *info_of(lctx *c, int block, int stmt) { return &c->info[c->first[block] + stmt]; }
+
+/* The same, for a block known by its pointer. */
+static stmt_info *info_of_stmt(lctx *c, const wblock *b, int stmt)
+{
+	int i = 0;
+	while (c->p->blocks.v[i] != b)
+		i++;
+	return info_of(c, i, stmt);
+}
 
 static int app_applies(const wblock *b, int app) { return b->app < 0 || b->app == app; }
 
@@ -296,19 +310,20 @@ static int key_order(const void *a, const void *b)
 }
 
 /* Step 2 for one set: its keys sorted and distinct, appended to the pool and offsets. */
-static uint32_t add_set(lctx *c, const wvlist *vals, const char *note)
+/* Sorted, distinct canonical keys (keys[0 .. n), sorted in place) into the pool and offsets;
+ * their number. */
+static uint32_t pool_keys(lowered *l, wcsp_str *keys, uint32_t n, uint32_t *first)
 {
-	lowered *l = c->l;
-	wcsp_str *keys = xmalloc((size_t)(vals->n ? vals->n : 1) * sizeof *keys);
-	uint32_t n = 0, kept = 0;
-	for (int i = 0; i < vals->n; i++)
-		keys[n++] = canon(l, vals->v[i]);
-	qsort(keys, n, sizeof *keys, key_order);
+	uint32_t kept = 0;
+	uint32_t sorted = 1;    /* set files often come sorted: then the check is the sort */
+	while (sorted < n && key_order(&keys[sorted - 1], &keys[sorted]) <= 0)
+		sorted++;
+	if (sorted < n)
+		qsort(keys, n, sizeof *keys, key_order);
 	for (uint32_t i = 0; i < n; i++)
 		if (!kept || key_order(&keys[kept - 1], &keys[i]))
 			keys[kept++] = keys[i];
 	l->offs = xrealloc(l->offs, (l->noffs + kept + 1) * sizeof *l->offs);
-	uint32_t first = l->noffs;
 	size_t bytes = 0;
 	for (uint32_t i = 0; i < kept; i++)
 		bytes += keys[i].n;
@@ -319,6 +334,18 @@ static uint32_t add_set(lctx *c, const wvlist *vals, const char *note)
 		l->npool += keys[i].n;
 	}
 	l->offs[l->noffs++] = l->npool;
+	*first = l->noffs - kept - 1;
+	return kept;
+}
+
+static uint32_t add_set(lctx *c, const wvlist *vals, const char *note)
+{
+	lowered *l = c->l;
+	wcsp_str *keys = xmalloc((size_t)(vals->n ? vals->n : 1) * sizeof *keys);
+	uint32_t n = 0, first;
+	for (int i = 0; i < vals->n; i++)
+		keys[n++] = canon(l, vals->v[i]);
+	uint32_t kept = pool_keys(l, keys, n, &first);
 	free(keys);
 	GROW2(l->sets, l->set_src, l->pol.nsets, c->cap_sets);
 	l->set_src[l->pol.nsets] = note;
@@ -442,7 +469,8 @@ static void lower_rows(lctx *c)
 						lower_guard(c, s),
 						{ "", 0 },
 						loc_text(l, s->loc),
-						reason_token(c, s) };
+						reason_token(c, s),
+						WCSP_NONE };
 				if (s->kind == S_DENY)
 					r.body = deny_body(l, s);
 				GROW2(l->rules, l->rule_src, l->pol.nrules, caprules);
@@ -902,6 +930,162 @@ static void lower_tokens(lctx *c)
 		l->pol.jwt = &wcsp_jwt_impl;
 }
 
+/* The path and canonical keys of a rule guard that an index can decide: `if path == constant`,
+ * `if path in {...}`, `if path in SET` (compiled, at most INDEX_SET_MAX keys); NULL else.
+ * keys[0 .. *nkeys) are the guard's keys; *set_row is the set's row when from a set. */
+static const wpath *indexable(lctx *c, const wstmt *s, wcsp_str *one, uint32_t *set_row)
+{
+	const wcond *g = s->guard;
+	*set_row = WCSP_NONE;
+	if ((s->kind != S_ALLOW && s->kind != S_DENY) || !g || s->unless)
+		return NULL;
+	if (g->op == C_EQ && g->val->kind != V_PATH && g->val->kind != V_NOW &&
+	    g->val->kind != V_DIGEST) {
+		*one = canon(c->l, g->val);
+		return g->path;
+	}
+	if (g->op == C_INLIST || g->op == C_INSET) {
+		uint32_t set = 0;
+		if (g->op == C_INSET) {
+			while (!wstr_eq(c->p->sets.v[set]->name, g->setname.s, g->setname.n))
+				set++;
+			if (c->p->sets.v[set]->live || c->l->sets[set].n > INDEX_SET_MAX)
+				return NULL;
+			*set_row = set;
+		} else
+			*set_row = WCSP_NONE - 1;       /* the keys of the list, lowered below */
+		return g->path;
+	}
+	return NULL;
+}
+
+static int same_path(const lctx *c, const wpath *a, const wpath *b)
+{
+	if (a->seg.n != b->seg.n || a->quoted != b->quoted ||
+	    sema_claims_of(c->p, a) != sema_claims_of(c->p, b))
+		return 0;
+	for (int i = 0; i < a->seg.n; i++)
+		if (!wstr_eq(a->seg.v[i], b->seg.v[i].s, b->seg.v[i].n))
+			return 0;
+	return 1;
+}
+
+typedef struct ikey {
+	wcsp_str key;
+	uint32_t target;        /* offset in the run of the rule it satisfies */
+} ikey;
+
+static int ikey_order(const void *a, const void *b)
+{
+	const ikey *x = a, *y = b;
+	int r = wcsp_key_cmp(x->key.s, x->key.n, y->key.s, y->key.n);
+	return r ? r : (x->target > y->target) - (x->target < y->target);
+}
+
+/* The keys rule s of a run satisfies, appended to *v. */
+static void run_keys(lctx *c, const wstmt *s, uint32_t target, ikey **v, uint32_t *n,
+		     uint32_t *cap)
+{
+	lowered *l = c->l;
+	wcsp_str one;
+	uint32_t set;
+	indexable(c, s, &one, &set);
+	if (set == WCSP_NONE) {
+		GROW(*v, *n, *cap);
+		(*v)[(*n)++] = (ikey){ one, target };
+		return;
+	}
+	if (set == WCSP_NONE - 1) {
+		for (int i = 0; i < s->guard->list.n; i++) {
+			GROW(*v, *n, *cap);
+			(*v)[(*n)++] = (ikey){ canon(l, s->guard->list.v[i]), target };
+		}
+		return;
+	}
+	for (uint32_t i = 0; i < l->sets[set].n; i++) {
+		uint32_t a = l->offs[l->sets[set].first + i],
+			 b = l->offs[l->sets[set].first + i + 1];
+		GROW(*v, *n, *cap);
+		(*v)[(*n)++] = (ikey){ { l->pool + a, b - a }, target };
+	}
+}
+
+/* Step 7 for one run: rules rows row .. row + nrules - 1, statements first .. of block b. */
+static void add_index(lctx *c, const wblock *b, int first, uint32_t nrules)
+{
+	lowered *l = c->l;
+	ikey *v = NULL;
+	uint32_t n = 0, cap = 0, t = 0, row = WCSP_NONE;
+	const wpath *path = NULL;
+	for (int j = first; t < nrules; j++) {
+		const wstmt *s = b->stmts.v[j];
+		if (s->kind != S_ALLOW && s->kind != S_DENY)
+			continue;
+		if (row == WCSP_NONE) {
+			row = info_of_stmt(c, b, j)->row;
+			path = s->guard->path;
+		}
+		run_keys(c, s, t++, &v, &n, &cap);
+	}
+	/* pool keys point into the pool, which moves: copy them first */
+	for (uint32_t i = 0; i < n; i++)
+		v[i].key = own_str(l, v[i].key.s, v[i].key.n);
+	qsort(v, n, sizeof *v, ikey_order);
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < n; i++)         /* the first rule a key satisfies */
+		if (!kept || wcsp_key_cmp(v[kept - 1].key.s, v[kept - 1].key.n, v[i].key.s,
+					  v[i].key.n))
+			v[kept++] = v[i];
+	wcsp_str *keys = xmalloc((size_t)(kept ? kept : 1) * sizeof *keys);
+	for (uint32_t i = 0; i < kept; i++)
+		keys[i] = v[i].key;
+	uint32_t firstoff;
+	pool_keys(l, keys, kept, &firstoff);    /* sorted and distinct: kept as they are */
+	free(keys);
+	sbuf note = { 0 };
+	sb_printf(&note, "index of %u rules at %s", nrules, l->rules[row].loc);
+	GROW2(l->sets, l->set_src, l->pol.nsets, c->cap_sets);
+	l->set_src[l->pol.nsets] = own(l, sb_take(&note, NULL));
+	l->sets[l->pol.nsets] = (wcsp_set){ firstoff, kept, NULL };
+	GROW(l->indexes, l->pol.nindexes, c->cap_indexes);
+	l->indexes[l->pol.nindexes] = (wcsp_index){ add_path(c, path), nrules, l->pol.nsets++,
+						    l->ntargets };
+	for (uint32_t i = 0; i < kept; i++) {
+		GROW(l->targets, l->ntargets, c->cap_targets);
+		l->targets[l->ntargets++] = v[i].target;
+	}
+	l->rules[row].index = l->pol.nindexes++;
+	free(v);
+}
+
+/* Step 7: every run of INDEX_MIN or more indexable rules on one path, block by block. */
+static void lower_indexes(lctx *c)
+{
+	for (int i = 0; i < c->p->blocks.n; i++) {
+		const wblock *b = c->p->blocks.v[i];
+		int start = -1;
+		uint32_t count = 0;
+		const wpath *path = NULL;
+		for (int j = 0; j <= b->stmts.n; j++) {
+			const wstmt *s = j < b->stmts.n ? b->stmts.v[j] : NULL;
+			if (s && s->kind != S_ALLOW && s->kind != S_DENY)
+				continue;       /* overrides, settings: not in the rule walk */
+			wcsp_str one;
+			uint32_t set;
+			const wpath *p = s ? indexable(c, s, &one, &set) : NULL;
+			if (p && count && same_path(c, p, path)) {
+				count++;
+				continue;
+			}
+			if (count >= INDEX_MIN)
+				add_index(c, b, start, count);
+			start = p ? j : -1;
+			count = p ? 1 : 0;
+			path = p;
+		}
+	}
+}
+
 static void hash_inputs(lowered *l)
 {
 	struct sha256_ctx h;
@@ -944,6 +1128,8 @@ static void link_tables(lctx *c)
 	l->pol.sets = l->sets;
 	l->pol.tokens = l->tokens;
 	l->pol.digests = l->digests;
+	l->pol.indexes = l->indexes;
+	l->pol.index_targets = (wcsp_ixs){ l->targets, 4 };
 	if (l->pol.ndigests)
 		l->pol.digest = &wcsp_digest_impl;
 }
@@ -986,6 +1172,7 @@ int lower_policy(const wpolicy *p, const char *source, lowered *l, int tests)
 			l->sets[i].file = own_str(l, p->sets.v[i]->file.s, p->sets.v[i]->file.n).s;
 	lower_tokens(&c);
 	lower_rows(&c);
+	lower_indexes(&c);
 	if (tests) {
 		int n = 0;
 		for (int i = 0; i < p->tests.n; i++)
@@ -1019,7 +1206,8 @@ void lower_free(lowered *l)
 	free(l->accept); free(l->rule_src); free(l->ovr_src); free(l->cond_src);
 	free(l->path_src); free(l->set_src); free(l->expect_cond); free(l->srcnames);
 	free(l->keys); free(l->tokens); free(l->token_keys); free(l->strs); free(l->tbodies);
-	free(l->treasons); free(l->digests); free(l->digest_src);
+	free(l->treasons); free(l->digests); free(l->digest_src); free(l->indexes);
+	free(l->targets);
 	for (int i = 0; i < l->nowned; i++)
 		free(l->owned[i]);
 	free(l->owned);

@@ -49,6 +49,9 @@ typedef struct lowered {
 	wcsp_str *tbodies, *treasons;/* each token's deny bodies and reasons, one after another */
 	uint32_t ntbodies;
 	wcsp_digest *digests;
+	wcsp_index *indexes;
+	uint32_t *targets;           /* index_targets */
+	uint32_t ntargets;
 	/* source text for the emitted comments, one per row */
 	const char **rule_src, **ovr_src, **cond_src, **path_src, **set_src, **digest_src;
 	/* with tests: each expectation's cond row (WCSP_NONE: none), tests then expectations

@@ -44,8 +44,8 @@ uint32_t wcsp_str_search(const wcsp_str *v, uint32_t n, size_t stride, const cha
 	return WCSP_NONE;
 }
 
-int wcsp_pool_has(const char *pool, wcsp_ixs off, uint32_t first, uint32_t n, const char *k,
-		  size_t kn)
+uint32_t wcsp_pool_find(const char *pool, wcsp_ixs off, uint32_t first, uint32_t n,
+			const char *k, size_t kn)
 {
 	uint32_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -53,13 +53,13 @@ int wcsp_pool_has(const char *pool, wcsp_ixs off, uint32_t first, uint32_t n, co
 		uint32_t a = wcsp_ix(off, first + mid), b = wcsp_ix(off, first + mid + 1);
 		int r = wcsp_key_cmp(pool + a, b - a, k, kn);
 		if (!r)
-			return 1;
+			return mid;
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return 0;
+	return WCSP_NONE;
 }
 
 size_t wcsp_number_key(double v, char *out)

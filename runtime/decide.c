@@ -202,7 +202,9 @@ static int glob(const char *p, size_t pn, const char *s, size_t sn)
 	return pi == pn;
 }
 
-static int member(const wcsp_policy *p, wcsp_ctx *c, uint32_t set, ref v)
+/* The canonical set key of v (see wcsp_set), in scratch; its length, or 0 for an object or an
+ * array, which no set holds. */
+static size_t canon_key(wcsp_ctx *c, ref v)
 {
 	char *k = c->scratch;
 	size_t n;
@@ -216,16 +218,27 @@ static int member(const wcsp_policy *p, wcsp_ctx *c, uint32_t set, ref v)
 		break;
 	}
 	case WJ_NUMBER:
-		n = wcsp_number_key(wj_number(v.d, v.t), k);
+		if (!(n = wcsp_number_key(wj_number(v.d, v.t), k)))
+			return 0;
 		break;
 	case WJ_TRUE: k[0] = 't'; n = 1; break;
 	case WJ_FALSE: k[0] = 'f'; n = 1; break;
 	case WJ_NULL: k[0] = 'z'; n = 1; break;
 	default: return 0;
 	}
+	return n;
+}
+
+static int member(const wcsp_policy *p, wcsp_ctx *c, uint32_t set, ref v)
+{
+	size_t n = canon_key(c, v);
+	const char *k = c->scratch;
+	if (!n)
+		return 0;
 	const wcsp_set *cs = &p->sets[set];
 	if (!cs->file)
-		return wcsp_pool_has(p->set_pool, p->set_offsets, cs->first, cs->n, k, n);
+		return wcsp_pool_find(p->set_pool, p->set_offsets, cs->first, cs->n, k, n) !=
+		       WCSP_NONE;
 	return c->world && world_set_has(c->world, set, k, n);
 }
 
@@ -393,6 +406,19 @@ static int holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t ci)
 	return 0;
 }
 
+/* The offset in run x of the first rule that holds, or WCSP_NONE when none does. */
+static uint32_t index_find(const wcsp_policy *p, wcsp_ctx *c, const wcsp_index *x)
+{
+	ref v = resolve(p, c, x->path);
+	size_t n = v.t < 0 ? 0 : canon_key(c, v);
+	if (!n)
+		return WCSP_NONE;
+	const wcsp_set *keys = &p->sets[x->set];
+	uint32_t at = wcsp_pool_find(p->set_pool, p->set_offsets, keys->first, keys->n,
+				     c->scratch, n);
+	return at == WCSP_NONE ? WCSP_NONE : wcsp_ix(p->index_targets, x->target_first + at);
+}
+
 static int tput(wcsp_ctx *c, const char *s, size_t n)
 {
 	if (c->ntbuf + n > c->captbuf) {
@@ -490,14 +516,23 @@ size_t wcsp_error_body(char *out, size_t cap, const char *error, const char *rea
 
 static const char oom_body[] = "{\"error\":\"internal error\",\"reason\":\"out of memory\"}";
 
-static int fail(wcsp_reply *r, int status, enum wcsp_decision d, const char *error, const char *why)
+/* Where a reply of n bytes is written: the context's buffer, or a fresh r->owned. */
+static char *reply_room(wcsp_ctx *c, wcsp_reply *r, size_t n)
 {
-	char buf[256];
+	if (c->out)
+		return sp_reserve(c->out, n + 1) ? NULL : c->out->s;
+	return r->owned = malloc(n + 1);
+}
+
+static int fail(wcsp_ctx *c, wcsp_reply *r, int status, enum wcsp_decision d, const char *error,
+		const char *why)
+{
+	char buf[256], *room;
 	size_t n = wcsp_error_body(buf, sizeof buf, error, why, strlen(why));
 	r->status = status;
 	r->decision = d;
 	r->reason = why;
-	if (!n || !(r->owned = malloc(n + 1))) {
+	if (!n || !(room = reply_room(c, r, n))) {
 		r->body = oom_body;
 		r->len = sizeof oom_body - 1;
 		r->status = 500;
@@ -505,8 +540,8 @@ static int fail(wcsp_reply *r, int status, enum wcsp_decision d, const char *err
 		r->reason = "out of memory";
 		return r->status;
 	}
-	memcpy(r->owned, buf, n + 1);
-	r->body = r->owned;
+	memcpy(room, buf, n + 1);
+	r->body = room;
 	r->len = n;
 	return r->status;
 }
@@ -540,7 +575,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	uint32_t m = r->method_row = wcsp_find_method(p, method, mlen);
 	const char *why;
 	if (wcsp_ctx_load(c, body, len, &why))
-		return fail(r, 400, WCSP_D_BAD, "bad request", why);
+		return fail(c, r, 400, WCSP_D_BAD, "bad request", why);
 
 	/* the app: --app, else the body's appKey; no match -> the default row */
 	const char *app = c->force_app;
@@ -572,7 +607,18 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 	for (uint32_t i = 0; i < ch->nrules; i++) {
 		uint32_t ri = wcsp_ix(p->chain_items, ch->rule_first + i);
 		const wcsp_rule *rule = &p->rules[ri];
-		if (!holds(p, c, rule->cond))
+		if (rule->index != WCSP_NONE && !c->plain_walk) {
+			/* a run of rules on one path: the first that holds, with one lookup */
+			const wcsp_index *x = &p->indexes[rule->index];
+			uint32_t hit = index_find(p, c, x);
+			if (hit == WCSP_NONE) {
+				i += x->nrules - 1;
+				continue;
+			}
+			i += hit;
+			ri = wcsp_ix(p->chain_items, ch->rule_first + i);
+			rule = &p->rules[ri];
+		} else if (!holds(p, c, rule->cond))
 			continue;
 		r->rule = rule->loc;
 		if (c->rule_hit)
@@ -596,7 +642,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		break;
 	}
 	if (c->oom)
-		return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
+		return fail(c, r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 	if (r->decision == WCSP_D_DENY)
 		return r->status;
 
@@ -608,7 +654,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		if (e)
 			c->edits = e;
 		if (!o)
-			return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
+			return fail(c, r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 		c->eoff = o;
 		c->capedits = (int)need;
 	}
@@ -626,7 +672,7 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		e->nseg = p->paths[o->path].nseg;
 		int rc = render(p, c, &p->values[o->value], e, &c->eoff[n]);
 		if (rc < 0 || c->oom)
-			return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
+			return fail(c, r, 500, WCSP_D_ERROR, "internal error", "out of memory");
 		n += rc == 0;
 	}
 	for (int i = 0; i < n; i++)
@@ -640,8 +686,13 @@ int wcsp_decide(const wcsp_policy *p, wcsp_ctx *c, const char *method, size_t ml
 		c->edits[n++] = (sp_edit){ &rcc_key, 1, "{}", 2 };
 	if (!n)
 		return 200;
-	if (sp_splice(&c->splice, &c->doc, c->edits, n, &r->owned, &r->len))
-		return fail(r, 500, WCSP_D_ERROR, "internal error", "out of memory");
-	r->body = r->owned;
+	sp_buf fresh = { NULL, 0, 0 }, *out = c->out ? c->out : &fresh;
+	if (sp_splice(&c->splice, &c->doc, c->edits, n, out)) {
+		free(fresh.s);
+		return fail(c, r, 500, WCSP_D_ERROR, "internal error", "out of memory");
+	}
+	r->body = out->s;
+	r->len = out->len;
+	r->owned = fresh.s;
 	return 200;
 }

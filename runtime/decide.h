@@ -29,7 +29,8 @@ typedef struct wcsp_reply {
 	enum wcsp_decision decision;
 	const char *body;      /* the reply bytes: the request itself, a rule's body, or owned */
 	size_t len;
-	char *owned;           /* malloc'd reply body when spliced, else NULL */
+	char *owned;           /* a malloc'd reply body (spliced or an error) when the context
+	                          has no reply buffer, else NULL */
 	const char *rule;      /* "file:line" of the deciding rule, or NULL (default allow, echo) */
 	const char *reason;    /* short reason for bad, and for a deny that reports a token's
 	                          failure ("token expired"), else NULL */
@@ -64,6 +65,9 @@ typedef struct wcsp_ctx {
 	size_t force_app_len;
 	uint8_t *rule_hit;      /* wcspc test --coverage: [nrules], set when a rule decides */
 	uint8_t *ovr_hit;       /* [noverrides], set when an override is applied; NULL: off */
+	int plain_walk;         /* tests: ignore the rule indexes, try every rule's guard */
+	sp_buf *out;            /* where spliced replies and error bodies go (the server's, per
+	                           connection, reused); NULL: a fresh malloc'd r->owned each */
 
 	/* files, time and tokens: set by the caller before deciding */
 	const wcsp_world *world;/* keys and live sets; NULL: none (tokens fail as "token key

@@ -4,11 +4,13 @@
  * scan() walks the body once with an explicit stack of the open containers (at most
  * WJ_MAX_DEPTH: a deeper body is refused at the first byte past the limit). It checks the
  * grammar between and inside tokens: strings (escapes, paired surrogates, UTF-8, no raw
- * control bytes; plain runs eight bytes at a time), numbers, literals and separators. It
- * numbers the tokens as jsmn will (preorder: a container at its bracket, a string at its
- * quote, a primitive at its first byte) and fills next[], esc[] and order[] on the way.
- * jsmn then tokenises a body known to be valid into exactly that many tokens; its walk up
- * the parent links at a closing bracket is bounded by the depth, so it is linear too.
+ * control bytes; plain runs eight bytes at a time), numbers, literals and separators. On
+ * the same pass it writes jsmn's tokens (jsmn 1.1.0 with JSMN_STRICT and JSMN_PARENT_LINKS:
+ * preorder, a container at its bracket, a string between its quotes, a primitive from its
+ * first byte; parent and size as jsmn sets them) and next[], esc[] and order[]: one pass
+ * over the body instead of two. jsmn_parse() is the reference: with wj_check_jsmn set (the
+ * unit tests and the fuzzers set it) wj_parse() runs it too and aborts unless its tokens
+ * are the same, field for field.
  *
  * Invariants once wj_parse() has returned 0:
  *  - buf[0..len) is whitespace, one object, whitespace; tok[0] is that object; jsmn's sizes
@@ -39,6 +41,11 @@
 
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WJ_BIG_ENDIAN 1         /* memory order is read little-endian: the first byte lowest */
+#else
+#define WJ_BIG_ENDIAN 0
+#endif
 
 static int is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
@@ -98,23 +105,42 @@ static int hex4(const unsigned char *s)
 	return v;
 }
 
-/* Eight bytes that a string may hold as they are: nothing at or above 0x80, no control
- * byte, quote or backslash. With every byte below 0x80, (x - k...) has a byte's high bit
- * set where that byte of x is below k (borrows only flow up from a byte already found). */
-static int plain8(uint64_t w)
+/*
+ * Of eight bytes w (in memory order, read little-endian), the bytes a string may not hold as
+ * they are: at or above 0x80, a control byte, a quote or a backslash. The result has the
+ * high bit of such a byte set; the lowest one set is the first such byte. (x - k...) sets a
+ * byte's high bit where that byte is below k, and a borrow only runs up from a byte already
+ * flagged, so the lowest flag is always right (higher ones may be spurious).
+ */
+static uint64_t special8(uint64_t w)
 {
 	uint64_t q = w ^ 0x22 * ONES, b = w ^ 0x5c * ONES;
-	return !(w & HIGHS) && !(((w - 0x20 * ONES) | (q - ONES) | (b - ONES)) & HIGHS);
+	return (w | (w - 0x20 * ONES) | (q - ONES) | (b - ONES)) & HIGHS;
 }
+
+/* The escapes a string may hold, by the byte after the backslash: 1 for one byte, 2 for u. */
+static const unsigned char escapes[256] = {
+	['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1,
+	['u'] = 2,
+};
 
 /* The body of a string from s[*at] (past its opening quote) through its closing quote. */
 static const char *scan_string(const unsigned char *s, size_t n, size_t *at, unsigned char *esc)
 {
 	size_t i = *at;
 	for (;;) {
-		uint64_t w;
-		while (i + 8 <= n && (memcpy(&w, s + i, 8), plain8(w)))
+		/* plain runs eight bytes at a time, then straight to the first byte that is not */
+		while (i + 8 <= n) {
+			uint64_t w, m;
+			memcpy(&w, s + i, 8);
+			if (WJ_BIG_ENDIAN)
+				w = __builtin_bswap64(w);
+			if ((m = special8(w))) {
+				i += (size_t)__builtin_ctzll(m) >> 3;
+				break;
+			}
 			i += 8;
+		}
 		if (i >= n)
 			return "truncated JSON";
 		unsigned c = s[i];
@@ -138,8 +164,8 @@ static const char *scan_string(const unsigned char *s, size_t n, size_t *at, uns
 		*esc = 1;
 		if (i + 1 >= n)
 			return "truncated JSON";
-		if (s[i + 1] != 'u') {
-			if (!memchr("\"\\/bfnrt", s[i + 1], 8))
+		if (escapes[s[i + 1]] != 2) {
+			if (!escapes[s[i + 1]])
 				return "bad escape";
 			i += 2;
 			continue;
@@ -222,8 +248,11 @@ static const char *no_value(int at, unsigned c)
 	return "invalid JSON";
 }
 
-/* The next token's index (a leaf until its container closes), or -1 out of memory. */
-static int new_token(wj_doc *d, int *ntok)
+int wj_check_jsmn;
+
+/* The next token's index (a leaf until its container closes), or -1 out of memory. Its
+ * jsmn parent is up (-1: none), whose size grows by one, as jsmn counts. */
+static int new_token(wj_doc *d, int *ntok, jsmntype_t type, int start, int up)
 {
 	if (*ntok == d->cap && grow(d))
 		return -1;
@@ -231,16 +260,21 @@ static int new_token(wj_doc *d, int *ntok)
 	d->esc[t] = 0;
 	d->order[t] = -1;
 	d->next[t] = t + 1;
+	d->tok[t] = (jsmntok_t){ .type = type, .start = start, .end = -1, .size = 0,
+	    .parent = up };
+	if (up >= 0)
+		d->tok[up].size++;
 	return t;
 }
 
 /*
- * The validating pass: sets d->ntok, next[], esc[], order[] (-1). The stack holds the
- * token index of each open container; obj[] says whether it is an object.
+ * The validating pass: sets d->ntok, tok[], next[], esc[], order[] (-1). The stack holds the
+ * token index of each open container; obj[] says whether it is an object. key is the key
+ * whose value comes next in the innermost object (jsmn's parent of that value).
  */
 static const char *scan(wj_doc *d, const unsigned char *s, size_t n)
 {
-	int open[WJ_MAX_DEPTH], sp = 0, ntok = 0, at;
+	int open[WJ_MAX_DEPTH], sp = 0, ntok = 0, at, key = -1;
 	unsigned char obj[WJ_MAX_DEPTH];
 	const char *why;
 	size_t i = 0;
@@ -259,10 +293,12 @@ static const char *scan(wj_doc *d, const unsigned char *s, size_t n)
 			i++;
 		if (i == n)
 			return "truncated JSON";
-		int t = new_token(d, &ntok);
+		c = s[i];
+		int t = new_token(d, &ntok, c == '{' ? JSMN_OBJECT : c == '[' ? JSMN_ARRAY :
+		    c == '"' ? JSMN_STRING : JSMN_PRIMITIVE, c == '"' ? (int)i + 1 : (int)i,
+		    sp == 0 ? -1 : obj[sp - 1] ? key : open[sp - 1]);
 		if (t < 0)
 			return "out of memory";
-		c = s[i];
 		if (c == '{' || c == '[') {
 			if (sp == WJ_MAX_DEPTH)
 				return "nesting too deep";
@@ -273,8 +309,8 @@ static const char *scan(wj_doc *d, const unsigned char *s, size_t n)
 			if (i == n)
 				return "truncated JSON";
 			if (s[i] == (c == '{' ? '}' : ']')) {
-				i++;
-				d->next[open[--sp]] = ntok;
+				d->tok[open[--sp]].end = (int)++i;
+				d->next[open[sp]] = ntok;
 				goto after;
 			}
 			if (c == '[') {
@@ -287,12 +323,16 @@ static const char *scan(wj_doc *d, const unsigned char *s, size_t n)
 		if (c == '"') {
 			i++;
 			why = scan_string(s, n, &i, &d->esc[t]);
-		} else if (c == '-' || is_digit(c))
-			why = scan_number(s, n, &i);
-		else if (c == 't' || c == 'f' || c == 'n')
-			why = scan_literal(s, n, &i);
-		else
-			why = no_value(at, c);
+			d->tok[t].end = (int)i - 1;
+		} else {
+			if (c == '-' || is_digit(c))
+				why = scan_number(s, n, &i);
+			else if (c == 't' || c == 'f' || c == 'n')
+				why = scan_literal(s, n, &i);
+			else
+				why = no_value(at, c);
+			d->tok[t].end = (int)i;
+		}
 		if (why)
 			return why;
 after:
@@ -309,8 +349,8 @@ after:
 			return "truncated JSON";
 		c = s[i];
 		if (c == (obj[sp - 1] ? '}' : ']')) {
-			i++;
-			d->next[open[--sp]] = ntok;
+			d->tok[open[--sp]].end = (int)++i;
+			d->next[open[sp]] = ntok;
 			goto after;
 		}
 		if (c == '}' || c == ']')
@@ -331,11 +371,13 @@ key:
 			return "truncated JSON";
 		if (s[i] != '"')
 			return no_value(at, s[i]);
-		if ((t = new_token(d, &ntok)) < 0)
+		if ((t = new_token(d, &ntok, JSMN_STRING, (int)i + 1, open[sp - 1])) < 0)
 			return "out of memory";
 		i++;
 		if ((why = scan_string(s, n, &i, &d->esc[t])))
 			return why;
+		d->tok[t].end = (int)i - 1;
+		key = t;
 		while (i < n && is_space(s[i]))
 			i++;
 		if (i == n)
@@ -517,6 +559,16 @@ static const char *sort_keys(wj_doc *d, int o)
 	return NULL;
 }
 
+/* 1 when keys i and j certainly differ: both unescaped (their bytes are what they decode
+ * to) and of other lengths or first bytes; 0 when dcmp() must decide. Most pairs end here. */
+static int key_differs(const wj_doc *d, int i, int j)
+{
+	const jsmntok_t *a = &d->tok[i], *b = &d->tok[j];
+
+	return !d->esc[i] && !d->esc[j] && (a->end - a->start != b->end - b->start ||
+	    (a->end > a->start && d->buf[a->start] != d->buf[b->start]));
+}
+
 /* Every object: no two keys alike. Small ones pairwise, large ones by sorting. */
 static const char *check_keys(wj_doc *d)
 {
@@ -533,10 +585,29 @@ static const char *check_keys(wj_doc *d)
 		int end = d->next[o];
 		for (int i = o + 1; i < end; i = d->next[i + 1])
 			for (int j = d->next[i + 1]; j < end; j = d->next[j + 1])
-				if (!dcmp(d, i, j))
+				if (!key_differs(d, i, j) && !dcmp(d, i, j))
 					return "duplicate key";
 	}
 	return NULL;
+}
+
+/* jsmn_parse() over the same body must give the tokens scan() wrote, or this aborts. */
+static void check_against_jsmn(const wj_doc *d)
+{
+	jsmntok_t *ref = malloc((size_t)d->ntok * sizeof *ref);
+	jsmn_parser p;
+
+	if (ref == NULL)
+		return;
+	jsmn_init(&p);
+	if (jsmn_parse(&p, d->buf, d->len, ref, (unsigned)d->ntok) != d->ntok)
+		abort();
+	for (int t = 0; t < d->ntok; t++)
+		if (ref[t].type != d->tok[t].type || ref[t].start != d->tok[t].start ||
+		    ref[t].end != d->tok[t].end || ref[t].size != d->tok[t].size ||
+		    ref[t].parent != d->tok[t].parent)
+			abort();
+	free(ref);
 }
 
 static int fail(wj_doc *d, const char **why, const char *w)
@@ -557,10 +628,8 @@ int wj_parse(wj_doc *d, const char *buf, size_t len, const char **why)
 		return fail(d, why, "body too large");
 	if ((w = scan(d, (const unsigned char *)buf, len)))
 		return fail(d, why, w);
-	jsmn_parser p;
-	jsmn_init(&p);
-	if (jsmn_parse(&p, buf, len, d->tok, (unsigned)d->ntok) != d->ntok)
-		return fail(d, why, "invalid JSON");    /* the two passes disagree: cannot happen */
+	if (wj_check_jsmn)
+		check_against_jsmn(d);
 	if ((w = check_keys(d)))
 		return fail(d, why, w);
 	return 0;

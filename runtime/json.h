@@ -3,11 +3,13 @@
  *
  * jsmn accepts far more than JSON (trailing objects, `{"a":1x2}`, raw control characters),
  * never decodes escapes, and closes brackets in time proportional to the nesting depth.
- * wj_parse() therefore first checks the body in one linear pass of its own: exactly one
- * JSON object (RFC 8259), valid UTF-8, at most WJ_MAX_DEPTH levels deep (refused at the
- * first byte past the limit). Only then does jsmn tokenise it, into an array sized by that
- * pass, and every object's keys are checked for duplicates (compared after decoding).
- * Every step is linear in the body (sorting the keys of a large object: n log n).
+ * wj_parse() therefore checks the body in one linear pass of its own: exactly one JSON
+ * object (RFC 8259), valid UTF-8, at most WJ_MAX_DEPTH levels deep (refused at the first
+ * byte past the limit). The same pass writes the tokens jsmn would (jsmntok_t, jsmn's
+ * strict mode with parent links: the reference, compared token for token when
+ * wj_check_jsmn is set), so the body is read once; then every object's keys are checked
+ * for duplicates (compared after decoding). Every step is linear in the body (sorting the
+ * keys of a large object: n log n).
  *
  * Token layout (jsmn's preorder): tok[0] is the top-level object. In an object, a key token
  * is followed by its value's subtree. next[i] is the index just past token i's subtree, so
@@ -61,6 +63,10 @@ void wj_free(wj_doc *d);
 /* 0 when buf[0..len) is exactly one valid JSON object (whitespace around it allowed);
  * otherwise -1 and *why points at a short static reason, e.g. "trailing bytes after the object". */
 int wj_parse(wj_doc *d, const char *buf, size_t len, const char **why);
+
+/* Nonzero: wj_parse() also runs jsmn_parse() and aborts unless its tokens are the ones the
+ * validating pass wrote (set by the unit tests and the fuzzers; 0 in servers). */
+extern int wj_check_jsmn;
 
 /* The value token of key in object token obj (key compared decoded), or -1. */
 int wj_get(const wj_doc *d, int obj, const char *key, size_t klen);

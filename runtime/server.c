@@ -13,9 +13,9 @@
  * slot, and nothing polls.
  *
  * One request goes through handle() several times: first with the headers (admit, check the
- * framing, route, refuse early, or allocate a struct req), then once per body piece
- * (append), then a last time with no data (decide and reply). completed() frees the struct
- * req, whatever happened.
+ * framing, route, refuse early, or start the connection's struct req), then once per body
+ * piece (append), then a last time with no data (decide and reply). completed() ends the
+ * struct req, whatever happened.
  *
  * Invariants:
  *  - Each deadline list is in deadline order: entries are appended at now + the list's
@@ -42,8 +42,14 @@
  *  - r->len <= r->cap and r->len <= max_body; a body that would pass max_body is dropped at
  *    once (r->over) and the rest of it only drained, so memory stays bounded per request.
  *    The buffer grows with the bytes that arrive, never from Content-Length alone.
- *  - A reply is never copied: a spliced reply (rep.owned) or the request's own bytes are
- *    handed to MHD and freed with the response; a rule's static body is used in place.
+ *  - No allocation per request at steady state: the struct req, its body buffer and the
+ *    buffer spliced replies are written to (out) belong to the struct conn and are reused
+ *    by each request of the connection; a buffer past CONN_KEEP bytes is freed when its
+ *    request completes, so an idle connection holds little. A reply is never copied: the
+ *    request's own bytes, the connection's out or a rule's static body go to MHD as a
+ *    persistent buffer. That is safe because libmicrohttpd calls handle() for a
+ *    connection's next request only after completed() of the one before, once the reply
+ *    has been sent.
  *  - Canned replies are built once and shared by all threads.
  *  - Each polling thread has its own wcsp_ctx, made on its first decision; all of them are
  *    on the ctxs list and freed after MHD_stop_daemon, when no thread can use them.
@@ -79,6 +85,8 @@
 #include "transport.h"
 
 #define BODY_MIN 4096              /* first allocation of a body */
+#define CONN_KEEP 65536            /* a connection's buffers larger than this are freed after
+				      each request */
 #define CANNED_MAX 400             /* bytes of a canned reply */
 #define DRAIN_STEP_MS 10
 #define LISTEN_FDS_START 3         /* sd_listen_fds(3): the first socket handed over */
@@ -120,6 +128,8 @@ struct conn {
 	int status;
 	unsigned long long t0;
 	size_t drained;
+	struct req req;            /* the request in progress (*rc), reused */
+	sp_buf out;                /* spliced replies and error bodies (wcsp_ctx.out), reused */
 };
 
 struct tctx {
@@ -301,6 +311,8 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 	dl_leave(k);
 	if (k->outsider)
 		atomic_fetch_sub(&outsiders, 1);
+	free(k->req.body);
+	free(k->out.s);
 	free(k);
 	*socket_context = NULL;
 }
@@ -524,7 +536,7 @@ static enum MHD_Result refuse(struct MHD_Connection *c, void **rc, unsigned long
 	    .decision = met_reason_names[why], .status = status };
 
 	if (*rc == NULL || *rc == &nul_path)
-		*rc = &refused_req;     /* a struct req stays: completed() frees it */
+		*rc = &refused_req;     /* a struct req stays: completed() ends it */
 	met_reject(why);
 	return respond(c, close_it || atomic_load(&draining) ? canned_close[k] : canned[k], &l, t0);
 }
@@ -704,11 +716,12 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	if (content_length(c, max_body, &n) && n > max_body)
 		return refuse(c, rc, t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
 		    C_TOO_LARGE, 0);
-	struct req *r = calloc(1, sizeof *r);
-	if (r == NULL)
+	if (k == NULL)                  /* its calloc failed at the connection's start */
 		return MHD_NO;
-	r->t0 = t0;
-	*rc = r;
+	k->req.len = 0;
+	k->req.over = 0;
+	k->req.t0 = t0;
+	*rc = &k->req;
 	return MHD_YES;
 }
 
@@ -718,9 +731,7 @@ static enum MHD_Result append(struct req *r, const char *data, size_t n)
 	if (r->over)
 		return MHD_YES;
 	if (n > max_body - r->len) {
-		free(r->body);
-		r->body = NULL;
-		r->len = r->cap = 0;
+		r->len = 0;
 		r->over = 1;
 		return MHD_YES;
 	}
@@ -741,23 +752,18 @@ static enum MHD_Result append(struct req *r, const char *data, size_t n)
 	return MHD_YES;
 }
 
-/* The reply as a response, without a copy: see the invariants at the top. */
-static struct MHD_Response *reply_response(struct req *r, wcsp_reply *rep)
+/* The reply as a response, without a copy: see the invariants at the top. A body
+ * malloc'd for this reply alone (rep->owned, when the context had no out) goes with it. */
+static struct MHD_Response *reply_response(wcsp_reply *rep)
 {
-	uintptr_t b = (uintptr_t)rep->body, q = (uintptr_t)r->body;
 	struct MHD_Response *rs;
-	void *base = rep->owned;
 
-	if (base == NULL && r->body != NULL && b >= q && b <= q + r->len)
-		base = r->body;
-	if (base == NULL)
+	if (rep->owned == NULL)
 		return MHD_create_response_from_buffer(rep->len, (void *)rep->body,
 		    MHD_RESPMEM_PERSISTENT);
 	rs = MHD_create_response_from_buffer_with_free_callback_cls(rep->len, (void *)rep->body,
-	    free, base);
-	if (rs != NULL && base == r->body)
-		r->body = NULL;
-	else if (rs != NULL)
+	    free, rep->owned);
+	if (rs != NULL)
 		rep->owned = NULL;
 	return rs;
 }
@@ -769,6 +775,7 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 	struct MHD_Response *rs;
 	enum MHD_Result ok;
 	struct held *held;
+	struct conn *k = conn_of(c);
 	wcsp_reply rep;
 	wcsp_ctx *x;
 	size_t slen;
@@ -789,10 +796,12 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 		return MHD_NO;
 	held = world_take();
 	x->world = held->w;
+	x->out = k != NULL ? &k->out : NULL;
 	wcsp_decide(pol, x, seg, slen, r->body != NULL ? r->body : "", r->len, &rep);
+	x->out = NULL;
 	x->world = NULL;
 	world_drop(held);
-	rs = reply_response(r, &rep);
+	rs = reply_response(&rep);
 	if (rs == NULL ||
 	    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
 	    (atomic_load(&draining) &&
@@ -852,14 +861,24 @@ static void completed(void *cls, struct MHD_Connection *c, void **rc,
 	(void)cls;
 	if (r == NULL || r == &nul_path)
 		return;                 /* MHD answered it (400, 431...) before any first call */
-	if (r != &info_req && r != &refused_req && r != &deferred_req) {
-		free(r->body);
-		free(r);
-	}
 	*rc = NULL;
 	atomic_fetch_sub(&inflight, 1);
+	if ((k = conn_of(c)) == NULL)
+		return;
+	if (r == &k->req) {
+		r->len = 0;
+		if (r->cap > CONN_KEEP) {       /* a large body: not kept while idle */
+			free(r->body);
+			r->body = NULL;
+			r->cap = 0;
+		}
+	}
+	if (k->out.cap > CONN_KEEP) {
+		free(k->out.s);
+		k->out = (sp_buf){ NULL, 0, 0 };
+	}
 	/* the connection stays for another request: it has until this deadline for it */
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && (k = conn_of(c)) != NULL)
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		dl_enter(k, L_KEPT);
 }
 

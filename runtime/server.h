@@ -32,9 +32,10 @@
 /* connections from outside `accept from` held at once (each answered 403); more are closed
  * unread */
 #define SRV_OUTSIDER_CONNS 8
-/* headers + read buffer; MHD clears it per request, so bigger costs throughput (64 KiB:
- * about 1/3 less) */
-#define SRV_CONN_MEMORY 32768
+/* headers + read buffer; MHD clears what a request used of it, so bigger costs throughput
+ * (bench/callgrind.md: 8 KiB against 32 KiB saves about a fifth of a request's instructions;
+ * WCS's headers take a few hundred bytes) */
+#define SRV_CONN_MEMORY 8192
 #define SRV_CONN_MEMORY_MIN 8192
 #define SRV_CONN_MEMORY_MAX (1024 * 1024)
 #define SRV_DRAIN_MS 5000             /* how long shutdown waits for in-flight requests */

@@ -189,7 +189,20 @@ static int by_position(const void *a, const void *b)
 	return (x->at > y->at) - (x->at < y->at);
 }
 
-int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, char **out, size_t *outlen)
+int sp_reserve(sp_buf *b, size_t n)
+{
+	if (n <= b->cap && b->s)
+		return 0;
+	size_t cap = n > 4096 ? n + n / 2 : 4096;
+	char *q = realloc(b->s, cap);
+	if (!q)
+		return -1;
+	b->s = q;
+	b->cap = cap;
+	return 0;
+}
+
+int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, sp_buf *out)
 {
 	s->npiece = 0;
 	s->ntext = 0;
@@ -199,9 +212,9 @@ int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, char **out,
 	size_t total = d->len;
 	for (int i = 0; i < s->npiece; i++)
 		total += s->piece[i].text_len - (s->piece[i].end - s->piece[i].at);
-	char *o = malloc(total ? total : 1);
-	if (!o)
+	if (sp_reserve(out, total))
 		return -1;
+	char *o = out->s;
 	size_t at = 0, w = 0;
 	for (int i = 0; i < s->npiece; i++) {
 		const sp_piece *p = &s->piece[i];
@@ -213,7 +226,6 @@ int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, char **out,
 	}
 	memcpy(o + w, d->buf + at, d->len - at);
 	w += d->len - at;
-	*out = o;
-	*outlen = w;
+	out->len = w;
 	return 0;
 }

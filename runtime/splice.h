@@ -42,7 +42,17 @@ typedef struct sp_state {
 void sp_init(sp_state *s);
 void sp_free(sp_state *s);
 
-/* The request d->buf with edits applied, in a fresh malloc'd buffer. 0, or -1 out of memory. */
-int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, char **out, size_t *outlen);
+/* A reply buffer that grows as needed and is reused (it allocates only when it grows). */
+typedef struct sp_buf {
+	char *s;
+	size_t len, cap;
+} sp_buf;
+
+/* Room for n bytes in b; 0, or -1 out of memory. */
+int sp_reserve(sp_buf *b, size_t n);
+
+/* The request d->buf with edits applied, into out (out->len its length). 0, or -1 out of
+ * memory. */
+int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, sp_buf *out);
 
 #endif

@@ -34,6 +34,9 @@
  *   tokens[]    `token NAME = jwt PATH key ...`: where the token is, which keys verify it,
  *               what its claims must say, and the deny bodies of its failures.
  *   digests[]   `md5("...") hex` and the like: a hash or HMAC over a template, encoded.
+ *   indexes[]   runs of rules guarded by `path == constant` (or `in`) on one path, found
+ *               with one lookup (wcsp_index); the rules keep their guards, so a plain walk
+ *               decides the same.
  * Policies with tokens or digests point at the code that checks them (jwt, digest), so a
  * policy without them links none of it.
  */
@@ -44,7 +47,7 @@
 
 #include <stddef.h>
 
-#define WCSP_ABI_VERSION 4u
+#define WCSP_ABI_VERSION 5u
 #define WCSP_NONE 0xffffffffu
 
 typedef struct wcsp_str {
@@ -156,10 +159,11 @@ int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn);
  * bytes after the one before (the names of a table's rows); its index, or WCSP_NONE. */
 uint32_t wcsp_str_search(const wcsp_str *v, uint32_t n, size_t stride, const char *k, size_t kn);
 
-/* Is k one of the n keys first .. first + n - 1 of a pool, sorted by wcsp_key_cmp, key i
- * being pool[wcsp_ix(off, i) .. wcsp_ix(off, i + 1))? A binary search. */
-int wcsp_pool_has(const char *pool, wcsp_ixs off, uint32_t first, uint32_t n, const char *k,
-		  size_t kn);
+/* Where k is among the n keys first .. first + n - 1 of a pool, sorted by wcsp_key_cmp, key
+ * i being pool[wcsp_ix(off, i) .. wcsp_ix(off, i + 1)): its position (0 .. n - 1), or
+ * WCSP_NONE. A binary search. */
+uint32_t wcsp_pool_find(const char *pool, wcsp_ixs off, uint32_t first, uint32_t n,
+			const char *k, size_t kn);
 
 /* The canonical key of a number: 'n' and "%.17g" of it (-0 as 0). out has room for
  * WCSP_NUMBER_KEY bytes; returns the length. */
@@ -176,7 +180,24 @@ typedef struct wcsp_rule {
 	const char *loc;     /* "file:line" */
 	uint32_t token;      /* a deny `unless valid T` without a reason: T, whose failure is the
 	                        reason (tokens[T].bodies); WCSP_NONE otherwise */
+	uint32_t index;      /* WCSP_NONE, or the indexes[] row of the run this rule starts */
 } wcsp_rule;
+
+/*
+ * A run of nrules consecutive rules of one block (rule rows r .. r + nrules - 1, and as many
+ * consecutive chain items wherever the block applies), each guarded by `path == constant`,
+ * `path in {...}` or `path in SET` (compiled) on the same path, with no other rule between:
+ * the first of them that holds is found with one lookup instead of nrules. sets[set] holds
+ * the canonical keys that satisfy some rule of the run; key i (in sorted order) is satisfied
+ * first by rule r + wcsp_ix(index_targets, target_first + i). A value whose key is not there
+ * satisfies none (a missing field, an object or an array, none either).
+ */
+typedef struct wcsp_index {
+	uint32_t path;
+	uint32_t nrules;
+	uint32_t set;
+	uint32_t target_first;
+} wcsp_index;
 
 typedef struct wcsp_override {
 	uint32_t path;       /* the field written */
@@ -293,6 +314,10 @@ typedef struct wcsp_policy {
 	uint32_t ndigests;
 	const struct wcsp_jwt_ops *jwt;        /* NULL: no token */
 	const struct wcsp_digest_ops *digest;  /* NULL: no digest */
+
+	const wcsp_index *indexes;
+	uint32_t nindexes;
+	wcsp_ixs index_targets;
 } wcsp_policy;
 
 /* The symbol generated code defines and the server's main() reads. */

@@ -238,5 +238,5 @@ uint32_t world_nlive(const wcsp_policy *p)
 int world_set_has(const wcsp_world *w, uint32_t s, const char *k, size_t kn)
 {
 	const wcsp_liveset *set = &w->sets[s];
-	return wcsp_pool_has(set->pool, (wcsp_ixs){ set->off, 4 }, 0, set->n, k, kn);
+	return wcsp_pool_find(set->pool, (wcsp_ixs){ set->off, 4 }, 0, set->n, k, kn) != WCSP_NONE;
 }

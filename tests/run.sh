@@ -47,6 +47,7 @@ group golden bash tests/golden/run.sh
 group policy-tests bash tests/policy-tests.sh
 group e2e bash tests/e2e/run.sh
 group tokens-e2e bash tests/e2e/tokens.sh
+group alloc bash tests/alloc.sh
 group fleet bash tests/fleet.sh
 group sim bash tests/sim/run.sh
 group limits bash tests/limits.sh

@@ -17,6 +17,11 @@ $(B)/tests/%_tables.c: tests/unit/%.wcsp $(B)/wcspc | dirs
 $(B)/tests/test_linear: tests/unit/test_linear.c $(B)/tests/linear_tables.c $(B)/libwcsprt.a | dirs
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/tests/linear_tables.c $(B)/libwcsprt.a -lm
 
+# test_index compiles policies in process: the compiler's objects, without its main()
+$(B)/tests/test_index: tests/unit/test_index.c $(filter-out $(B)/compiler/wcspc.o,$(CC_OBJ)) \
+    $(B)/libwcsprt_core.a | dirs
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(NETTLE_LIBS) -lm
+
 $(B)/tests/test_tokens: tests/unit/test_tokens.c $(B)/tests/tokens_tables.c $(B)/libwcsprt.a | dirs
 	$(CC) $(ALL_CFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
 	    $(B)/tests/tokens_tables.c $(B)/libwcsprt.a $(NETTLE_LIBS) -lm

@@ -146,6 +146,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	wj_check_jsmn = 1;      /* the validating pass's tokens against jsmn's */
 	char tmpl[64];
 	remove_stale();
 	snprintf(tmpl, sizeof tmpl, "/tmp/" SANDBOX_PREFIX "%ld-XXXXXX", (long)getpid());
@@ -265,6 +266,18 @@ static void decide_all(const wcsp_policy *tables)
 			if (r.app_row != want_row || r.method_row != m)
 				fail("decided as app row %u method %u, asked for %u, %u", r.app_row,
 				     r.method_row, want_row, m);
+			/* rule indexes only find faster what the plain walk finds */
+			wcsp_reply plain;
+			c.plain_walk = 1;
+			wcsp_decide(p, &c, p->methods[m].s, p->methods[m].n, bodies[b],
+				    strlen(bodies[b]), &plain);
+			c.plain_walk = 0;
+			if (plain.status != r.status || plain.rule != r.rule ||
+			    plain.len != r.len || memcmp(plain.body, r.body, r.len))
+				fail("the rule indexes decide %d %s, the plain walk %d %s",
+				     r.status, r.rule ? r.rule : "-", plain.status,
+				     plain.rule ? plain.rule : "-");
+			wcsp_reply_free(&plain);
 			wcsp_reply_free(&r);
 		}
 	}

@@ -927,6 +927,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	wj_check_jsmn = 1;      /* the validating pass's tokens against jsmn's, on every body */
 	if (P->abi != WCSP_ABI_VERSION || !P->nmethods || P->connect >= P->nmethods)
 		fail("the compiled policy has ABI %u, %u methods, connect at %u", P->abi,
 		     P->nmethods, P->connect);

@@ -610,6 +610,7 @@ static void reuse(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	wj_check_jsmn = 1;      /* every valid body's tokens compared with jsmn's */
 	wj_init(&D);
 	accept_rules();
 	reject_rules();

@@ -142,6 +142,19 @@ static void cache(void)
 	snprintf(what, sizeof what, "%ld allocations in 1000 decisions", allocs);
 	result("1000 warm denied decisions (token checked, digest computed) allocate nothing",
 	       ok && allocs == 0, what);
+	/* with a reply buffer, as the server gives each connection: nothing at all */
+	sp_buf out = { NULL, 0, 0 };
+	c.out = &out;
+	decide(&c, tok, "ann", "unit-secret");
+	allocs = 0;
+	ok = 1;
+	for (int i = 0; i < 1000; i++)
+		ok &= decide(&c, tok, "ann", "unit-secret")->decision == WCSP_D_ALLOW;
+	snprintf(what, sizeof what, "%ld allocations in 1000 decisions", allocs);
+	result("1000 warm allowed decisions into a reply buffer allocate nothing", ok &&
+	       allocs == 0, what);
+	c.out = NULL;
+	free(out.s);
 
 	/* the cache keeps the outcome, but time is checked on every use */
 	c.clock = 1700000100;
