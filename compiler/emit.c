@@ -506,6 +506,9 @@ void emit_c(const lowered *l, FILE *out)
 	cstr(f, p->source, strlen(p->source));
 	fprintf(f, ",\n\t.hash = \"%s\",\n", p->hash);
 #define FIELD(field, name, n) fprintf(f, "\t." field " = %s,\n", (n) ? name : "NULL")
+/* a wcsp_ixs: the array, or its little-endian blob past BLOB_INDEXES entries, and its width */
+#define IXS(name, n, width) fprintf(f, "\t." name " = { %s, %d },\n", !(n) ? "NULL" : \
+	(n) > BLOB_INDEXES ? name "_le.c" : name, width)
 	FIELD("methods", "methods", p->nmethods);
 	FIELD("method_types", "method_types", p->nmethods);
 	fprintf(f, "\t.nmethods = %u,\n\t.connect = %u,\n", p->nmethods, p->connect);
@@ -514,17 +517,14 @@ void emit_c(const lowered *l, FILE *out)
 	fprintf(f, "\t.nrules = %u,\n", p->nrules);
 	FIELD("overrides", "overrides", p->noverrides);
 	fprintf(f, "\t.noverrides = %u,\n", p->noverrides);
-	fprintf(f, "\t.chain_items = { %s, %d },\n", !l->nitems ? "NULL" :
-		l->nitems > BLOB_INDEXES ? "chain_items_le.c" : "chain_items",
-		item_width);
+	IXS("chain_items", l->nitems, item_width);
 	FIELD("conds", "conds", l->nconds);
 	FIELD("paths", "paths", l->npaths);
 	FIELD("values", "values", l->nvalues);
 	FIELD("tparts", "tparts", l->ntparts);
 	FIELD("sets", "sets", p->nsets);
 	fprintf(f, "\t.nsets = %u,\n", p->nsets);
-	fprintf(f, "\t.set_offsets = { %s, %d },\n", !l->noffs ? "NULL" :
-		l->noffs > BLOB_INDEXES ? "set_offsets_le.c" : "set_offsets", off_width);
+	IXS("set_offsets", l->noffs, off_width);
 	fprintf(f, "\t.set_pool = %s,\n", l->npool ? "set_pool" : "\"\"");
 	fprintf(f, "\t.require_signature = %u,\n", p->require_signature);
 	FIELD("accept", "accept", p->naccept);
@@ -542,10 +542,10 @@ void emit_c(const lowered *l, FILE *out)
 	FIELD("digest", "&wcsp_digest_impl", p->ndigests);
 	FIELD("indexes", "indexes", p->nindexes);
 	fprintf(f, "\t.nindexes = %u,\n", p->nindexes);
-	fprintf(f, "\t.index_targets = { %s, %d },\n", !l->ntargets ? "NULL" :
-		l->ntargets > BLOB_INDEXES ? "index_targets_le.c" : "index_targets", target_width);
+	IXS("index_targets", l->ntargets, target_width);
 	fputs("};\n", f);
 #undef FIELD
+#undef IXS
 	fclose(f);
 	banner(l, out);
 	for (int i = 0; i < nlongs; i++)

@@ -136,8 +136,7 @@ window() {
 	fi
 	{ wait "$hp"; } 2>/dev/null     # no "Killed" note for the server the signal ended
 	# wrk's line as hammer's: requests R, errors E (connect+read+write+timeout), non-2xx
-	[ -f "$out.wrk" ] && sed -nE 's/^WRK requests=([0-9]+) .* non2xx=([0-9]+) connect=([0-9]+) read=([0-9]+) write=([0-9]+) timeout=([0-9]+) .*/\1 \2 \3 \4 \5 \6/p' "$out.wrk" |
-		awk '{ printf "wrk: requests %d, errors %d (connect %d, read %d, write %d, timeout %d), non-2xx %d\n", $1, $3 + $4 + $5 + $6, $3, $4, $5, $6, $2 }' >"$out"
+	[ -f "$out.wrk" ] && wrk_counts "$out.wrk" | awk '{ printf "wrk: requests %d, errors %d (connect %d, read %d, write %d, timeout %d), non-2xx %d\n", $1, $2, $4, $5, $6, $7, $3 }' >"$out"
 	stats >"$tmp/stats-$name.after"
 	REQ[$name]=$(sed -nE 's/.*requests ([0-9]+).*/\1/p' "$out")
 	ERR[$name]=$(sed -nE 's/.*errors ([0-9]+).*/\1/p' "$out")

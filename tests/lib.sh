@@ -14,6 +14,7 @@
 #       (valgrind and its options).
 #   stop_server ID      SIGTERM, wait up to SRV_STOP seconds (default 5), then SIGKILL;
 #       returns the server's exit status (137 after SIGKILL).
+# Load: wrk_counts FILE reads the WRK line bench/post.lua prints (requests, errors, non-2xx).
 # The caller sets B (build folder) and runs from the folder it wants; nothing here cds.
 
 pass() { echo "PASS $1"; }
@@ -56,6 +57,13 @@ start_server() {
 		sleep 0.05
 	done
 	return 1
+}
+
+# wrk_counts FILE: "REQUESTS SOCKET-ERRORS NON-2XX CONNECT READ WRITE TIMEOUT" from the WRK
+# line bench/post.lua prints at the end of a wrk run (socket errors: the four summed)
+wrk_counts() {
+	sed -nE 's/^WRK requests=([0-9]+) .* non2xx=([0-9]+) connect=([0-9]+) read=([0-9]+) write=([0-9]+) timeout=([0-9]+) .*/\1 \2 \3 \4 \5 \6/p' "$1" |
+		awk '{ print $1, $3 + $4 + $5 + $6, $2, $3, $4, $5, $6 }'
 }
 
 stop_server() {

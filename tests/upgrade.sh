@@ -104,8 +104,7 @@ counts() {
 	local res
 	res=$(cat "$1")
 	if [[ $res == *'WRK requests='* ]]; then
-		sed -nE 's/^WRK requests=([0-9]+) .* non2xx=([0-9]+) connect=([0-9]+) read=([0-9]+) write=([0-9]+) timeout=([0-9]+) .*/\1 \3 \4 \5 \6 \2/p' <<<"$res" |
-			awk '{ print $1, $2 + $3 + $4 + $5, $6 }'
+		wrk_counts "$1" | cut -d' ' -f1-3
 		return
 	fi
 	printf '%s %s %s\n' "$(sed -nE 's/.*requests ([0-9]+).*/\1/p' <<<"$res")" \
