@@ -56,6 +56,10 @@ typedef struct lctx {
 	uint32_t cap_conds, cap_paths, cap_segs, cap_values, cap_tparts, cap_items, cap_sets;
 	uint32_t cap_digests, cap_indexes, cap_targets;
 	uint32_t *path_seg0;    /* each path's first segment, until segs stops moving */
+	uint32_t *path_slot;    /* [npath_slots], a power of two: open addressing over the path
+				   rows by their key (path_key); UINT32_MAX empty */
+	char **path_keys;       /* [npaths]: each row's key */
+	uint32_t npath_slots;
 	int *first;             /* [nblocks]: info index of each block's first statement */
 	stmt_info *info;
 	int nm;                 /* sema methods */
@@ -130,16 +134,69 @@ static const char *src_text(lowered *l, wloc at, const char *prefix)
 	return own(l, sb_take(&b, NULL));
 }
 
+/* A path's identity: its claims token row, then each segment as its length and bytes, as
+ * text (lengths in decimal, ':' after each): "T:3:abc4:defg". */
+static char *path_key(const wtoken *t, const wpath *p)
+{
+	sbuf b = { 0 };
+	char num[24];
+
+	sb_put(&b, num, (size_t)snprintf(num, sizeof num, "%d:", t ? t->idx : -1));
+	for (int i = t != NULL; i < p->seg.n; i++) {
+		sb_put(&b, num, (size_t)snprintf(num, sizeof num, "%zu:", p->seg.v[i].n));
+		sb_put(&b, p->seg.v[i].s, (size_t)p->seg.v[i].n);
+	}
+	return sb_take(&b, NULL);
+}
+
+static uint32_t key_hash(const char *k)
+{
+	uint32_t h = 2166136261u;               /* FNV-1a */
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+/* The slot of key k: where its row is, or the empty slot where it would go. */
+static uint32_t *path_find(lctx *c, const char *k)
+{
+	uint32_t m = c->npath_slots - 1, i = key_hash(k) & m;
+	while (c->path_slot[i] != UINT32_MAX && strcmp(c->path_keys[c->path_slot[i]], k))
+		i = (i + 1) & m;
+	return &c->path_slot[i];
+}
+
+/* The row of path p: one row per distinct path (the runtime remembers a row's lookup
+ * within a request, so a field read by several guards is looked up once). */
 static uint32_t add_path(lctx *c, const wpath *p)
 {
 	lowered *l = c->l;
+	const wtoken *t = sema_claims_of(c->p, p);      /* `viewer.sub`: claim sub */
+	char *key = path_key(t, p);
+	if (2 * (l->npaths + 1) > c->npath_slots) {     /* at most half full */
+		uint32_t n = c->npath_slots ? c->npath_slots * 2 : 64;
+		free(c->path_slot);
+		c->path_slot = xmalloc((size_t)n * sizeof *c->path_slot);
+		memset(c->path_slot, 0xff, (size_t)n * sizeof *c->path_slot);
+		c->npath_slots = n;
+		for (uint32_t i = 0; i < l->npaths; i++)
+			*path_find(c, c->path_keys[i]) = i;
+	}
+	uint32_t *slot = path_find(c, key);
+	if (*slot != UINT32_MAX) {
+		free(key);
+		return *slot;
+	}
 	uint32_t cap = c->cap_paths;
 	GROW2(l->paths, l->path_src, l->npaths, c->cap_paths);
-	if (cap != c->cap_paths)
+	if (cap != c->cap_paths) {
 		c->path_seg0 = xrealloc(c->path_seg0, (size_t)c->cap_paths * sizeof *c->path_seg0);
+		c->path_keys = xrealloc(c->path_keys, (size_t)c->cap_paths * sizeof *c->path_keys);
+	}
 	c->path_seg0[l->npaths] = l->nsegs;
+	c->path_keys[l->npaths] = key;
+	*slot = l->npaths;
 	sbuf dotted = { 0 };
-	const wtoken *t = sema_claims_of(c->p, p);      /* `viewer.sub`: claim sub */
 	for (int i = 0; i < p->seg.n; i++) {
 		if (i)
 			sb_put(&dotted, ".", 1);
@@ -1191,6 +1248,10 @@ int lower_policy(const wpolicy *p, const char *source, lowered *l, int tests)
 	l->pol.require_signature = (uint8_t)p->require_sig;
 	link_tables(&c);
 	free(c.path_seg0);
+	for (uint32_t i = 0; i < l->npaths; i++)
+		free(c.path_keys[i]);
+	free(c.path_keys);
+	free(c.path_slot);
 	free(c.first);
 	free(c.info);
 	free(c.table_of);

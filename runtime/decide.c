@@ -159,8 +159,15 @@ static const wj_doc *claims(const wcsp_policy *p, wcsp_ctx *c, uint32_t t)
 static ref resolve(const wcsp_policy *p, wcsp_ctx *c, uint32_t i)
 {
 	const wcsp_path *path = &p->paths[i];
-	if (path->token == WCSP_NONE)
-		return (ref){ &c->doc, lookup(&c->doc, path) };
+	if (path->token == WCSP_NONE) {     /* a guard and its neighbours often read one field */
+		__typeof__(c->seen[0]) *m = &c->seen[i & (WCSP_PATH_MEMO - 1)];
+		if (m->gen != c->gen || m->path != i) {
+			m->gen = c->gen;
+			m->path = i;
+			m->tok = lookup(&c->doc, path);
+		}
+		return (ref){ &c->doc, m->tok };
+	}
 	const wj_doc *d = claims(p, c, path->token);
 	if (!d)
 		return (ref){ &c->doc, -1 };    /* a token not valid has no claims */
@@ -170,6 +177,8 @@ static ref resolve(const wcsp_policy *p, wcsp_ctx *c, uint32_t i)
 /* Length of the UTF-8 character at s (1 for a stray byte). */
 static size_t char_len(const char *s, size_t n)
 {
+	if ((unsigned char)*s < 0x80)
+		return 1;
 	size_t k = utf8_seq((const unsigned char *)s, n);
 	return k ? k : 1;
 }

@@ -14,6 +14,7 @@
 #include "world.h"
 
 #define WCSP_TOKEN_CACHE 1024   /* verified tokens one decision context keeps, by default */
+#define WCSP_PATH_MEMO 16       /* request paths a context remembers within a request (2^k) */
 
 enum wcsp_decision {
 	WCSP_D_ALLOW,   /* 200, the request echoed with overrides spliced in */
@@ -77,6 +78,11 @@ typedef struct wcsp_ctx {
 
 	/* per request */
 	uint64_t gen;           /* counts requests: token states of an older gen are stale */
+	struct {                /* request paths resolved this request, direct-mapped by row */
+		uint64_t gen;   /* == gen: tok is path row's value token (-1: missing) */
+		uint32_t path;
+		int tok;
+	} seen[WCSP_PATH_MEMO];
 	long long now;          /* Unix seconds, read once a request */
 	int oom;                /* memory ran out in a predicate: the reply is a 500 */
 	wcsp_tokstate *tok;     /* [ntok], by token row */

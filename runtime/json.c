@@ -7,10 +7,10 @@
  * control bytes; plain runs eight bytes at a time), numbers, literals and separators. On
  * the same pass it writes jsmn's tokens (jsmn 1.1.0 with JSMN_STRICT and JSMN_PARENT_LINKS:
  * preorder, a container at its bracket, a string between its quotes, a primitive from its
- * first byte; parent and size as jsmn sets them) and next[], esc[] and order[]: one pass
- * over the body instead of two. jsmn_parse() is the reference: with wj_check_jsmn set (the
- * unit tests and the fuzzers set it) wj_parse() runs it too and aborts unless its tokens
- * are the same, field for field.
+ * first byte; parent and size as jsmn sets them) with next[] and esc[]: one pass over the
+ * body instead of two (check_keys() then sets the objects' order[]). jsmn_parse() is the
+ * reference: with wj_check_jsmn set (the unit tests and the fuzzers set it) wj_parse() runs
+ * it too and aborts unless its tokens are the same, field for field.
  *
  * Invariants once wj_parse() has returned 0:
  *  - buf[0..len) is whitespace, one object, whitespace; tok[0] is that object; jsmn's sizes
@@ -23,7 +23,8 @@
  *    of object o are (k, k+1) for k = o+1, next[k+1], ... while k < next[o].
  *  - esc[i] != 0 iff token i is a string holding a backslash.
  *  - order[o] >= 0 iff o is an object with more than WJ_SMALL_OBJECT keys; its key tokens,
- *    sorted by decoded bytes, are sorted[order[o] .. order[o] + tok[o].size).
+ *    sorted by decoded bytes, are sorted[order[o] .. order[o] + tok[o].size). order[] is
+ *    set for objects only (readers look at it only after checking the type).
  * On error ntok is 0 and the arrays keep their capacity.
  */
 #define JSMN_STATIC
@@ -47,7 +48,11 @@
 #define WJ_BIG_ENDIAN 0
 #endif
 
-static int is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_space(int c)      /* most bytes tested are above ' ': one comparison */
+{
+	return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+}
+
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
 /* what may follow a number or a literal */
 static int is_delim(int c) { return is_space(c) || c == ',' || c == ']' || c == '}'; }
@@ -129,7 +134,8 @@ static const char *scan_string(const unsigned char *s, size_t n, size_t *at, uns
 {
 	size_t i = *at;
 	for (;;) {
-		/* plain runs eight bytes at a time, then straight to the first byte that is not */
+		/* plain runs eight bytes at a time, then straight to the first byte that is not;
+		 * a one-byte escape (\n, \", ...: SDP is full of them) is stepped over here */
 		while (i + 8 <= n) {
 			uint64_t w, m;
 			memcpy(&w, s + i, 8);
@@ -137,7 +143,11 @@ static const char *scan_string(const unsigned char *s, size_t n, size_t *at, uns
 				w = __builtin_bswap64(w);
 			if ((m = special8(w))) {
 				i += (size_t)__builtin_ctzll(m) >> 3;
-				break;
+				if (s[i] != '\\' || i + 1 >= n || escapes[s[i + 1]] != 1)
+					break;
+				*esc = 1;
+				i += 2;
+				continue;
 			}
 			i += 8;
 		}
@@ -252,13 +262,13 @@ int wj_check_jsmn;
 
 /* The next token's index (a leaf until its container closes), or -1 out of memory. Its
  * jsmn parent is up (-1: none), whose size grows by one, as jsmn counts. */
-static int new_token(wj_doc *d, int *ntok, jsmntype_t type, int start, int up)
+static inline __attribute__((always_inline)) int new_token(wj_doc *d, int *ntok,
+							     jsmntype_t type, int start, int up)
 {
 	if (*ntok == d->cap && grow(d))
 		return -1;
 	int t = (*ntok)++;
 	d->esc[t] = 0;
-	d->order[t] = -1;
 	d->next[t] = t + 1;
 	d->tok[t] = (jsmntok_t){ .type = type, .start = start, .end = -1, .size = 0,
 	    .parent = up };
@@ -268,7 +278,7 @@ static int new_token(wj_doc *d, int *ntok, jsmntype_t type, int start, int up)
 }
 
 /*
- * The validating pass: sets d->ntok, tok[], next[], esc[], order[] (-1). The stack holds the
+ * The validating pass: sets d->ntok, tok[], next[] and esc[]. The stack holds the
  * token index of each open container; obj[] says whether it is an object. key is the key
  * whose value comes next in the innermost object (jsmn's parent of that value).
  */
@@ -559,34 +569,65 @@ static const char *sort_keys(wj_doc *d, int o)
 	return NULL;
 }
 
-/* 1 when keys i and j certainly differ: both unescaped (their bytes are what they decode
- * to) and of other lengths or first bytes; 0 when dcmp() must decide. Most pairs end here. */
-static int key_differs(const wj_doc *d, int i, int j)
+/* A small object's key as one word for the duplicate check: keys that decode alike have the
+ * same word (unescaped bytes are the decoded ones: the length, the first two bytes and the
+ * last); 0 for an escaped key, which only decoding can compare. */
+static uint32_t key_word(const wj_doc *d, int k)
 {
-	const jsmntok_t *a = &d->tok[i], *b = &d->tok[j];
+	const jsmntok_t *t = &d->tok[k];
+	const unsigned char *b = (const unsigned char *)d->buf + t->start;
+	uint32_t n = (uint32_t)(t->end - t->start);
 
-	return !d->esc[i] && !d->esc[j] && (a->end - a->start != b->end - b->start ||
-	    (a->end > a->start && d->buf[a->start] != d->buf[b->start]));
+	if (d->esc[k])
+		return 0;
+	if (!n)
+		return 1;
+	return n << 24 | (uint32_t)b[0] << 16 | (uint32_t)b[n > 1] << 8 | b[n - 1];
 }
 
-/* Every object: no two keys alike. Small ones pairwise, large ones by sorting. */
+/* 1 when small object o has two keys alike. Keys that differ in key_word() differ; a
+ * 256-bit filter over the words finds the keys whose word may repeat an earlier one, and
+ * only those are compared. An escaped key (word 0) sends the object to the pairwise walk. */
+static int small_dup(const wj_doc *d, int o)
+{
+	uint32_t w[WJ_SMALL_OBJECT];
+	int key[WJ_SMALL_OBJECT], n = 0, escaped = 0;
+	uint64_t seen[4] = { 0, 0, 0, 0 };
+
+	for (int k = o + 1; k < d->next[o]; k = d->next[k + 1]) {
+		key[n] = k;
+		escaped |= !(w[n++] = key_word(d, k));
+	}
+	for (int i = 0; i < n; i++) {
+		uint32_t h = (w[i] * 0x9e3779b1u) >> 24;
+		if (!escaped && !(seen[h >> 6] >> (h & 63) & 1)) {
+			seen[h >> 6] |= 1ull << (h & 63);
+			continue;
+		}
+		for (int j = 0; j < i; j++)
+			if ((w[i] == w[j] || !w[i] || !w[j]) && !dcmp(d, key[i], key[j]))
+				return 1;
+	}
+	return 0;
+}
+
+/* Every object: no two keys alike (small ones by small_dup(), large ones by sorting). Sets
+ * order[] of every object. */
 static const char *check_keys(wj_doc *d)
 {
 	d->nsorted = 0;
 	for (int o = 0; o < d->ntok; o++) {
-		if (d->tok[o].type != JSMN_OBJECT || d->tok[o].size < 2)
+		if (d->tok[o].type != JSMN_OBJECT)
+			continue;
+		d->order[o] = -1;
+		if (d->tok[o].size < 2)
 			continue;
 		if (d->tok[o].size > WJ_SMALL_OBJECT) {
 			const char *why = sort_keys(d, o);
 			if (why)
 				return why;
-			continue;
-		}
-		int end = d->next[o];
-		for (int i = o + 1; i < end; i = d->next[i + 1])
-			for (int j = d->next[i + 1]; j < end; j = d->next[j + 1])
-				if (!key_differs(d, i, j) && !dcmp(d, i, j))
-					return "duplicate key";
+		} else if (small_dup(d, o))
+			return "duplicate key";
 	}
 	return NULL;
 }
@@ -653,9 +694,13 @@ int wj_get(const wj_doc *d, int obj, const char *key, size_t klen)
 		}
 		return -1;
 	}
-	for (int k = obj + 1; k < d->next[obj]; k = d->next[k + 1])
-		if (wj_str_eq(d, k, key, klen))
+	/* unescaped keys by length first, inline: most keys end at the length */
+	for (int k = obj + 1; k < d->next[obj]; k = d->next[k + 1]) {
+		const jsmntok_t *t = &d->tok[k];
+		if (d->esc[k] ? !tok_cmp(d, k, key, klen) : (size_t)(t->end - t->start) == klen &&
+		    (!klen || !memcmp(d->buf + t->start, key, klen)))
 			return k + 1;
+	}
 	return -1;
 }
 

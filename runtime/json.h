@@ -32,7 +32,7 @@
 #undef JSMN_HEADER
 
 #define WJ_MAX_DEPTH 64
-#define WJ_SMALL_OBJECT 16      /* up to this many keys an object is searched linearly */
+#define WJ_SMALL_OBJECT 32      /* up to this many keys an object is searched linearly */
 
 typedef struct wj_key {
 	unsigned long long pre; /* the first 8 decoded bytes, big-endian, zero-padded */

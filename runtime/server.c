@@ -332,6 +332,8 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	(void)cls;
 	(void)c;
+	if (strchr(uri, '%') == NULL)   /* most targets: nothing to look at */
+		return NULL;
 	for (const char *p = uri; *p != '\0' && *p != '?'; p++)
 		if (p[0] == '%' && p[1] == '0' && p[2] == '0')
 			return &nul_path;
@@ -525,7 +527,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct MHD_Response *rs
 	return ok;
 }
 
-static int content_length(struct MHD_Connection *c, size_t max, size_t *n);
+static int content_length(const char *v, size_t max, size_t *n);
 
 /* Answer on the first call with a canned reply. close_it: the connection ends after it
  * (its framing cannot be trusted, or it is an outsider's). */
@@ -550,7 +552,8 @@ static enum MHD_Result refuse_later(struct MHD_Connection *c, void **rc, unsigne
 	struct conn *x = conn_of(c);
 	size_t n;
 
-	if (x == NULL || (content_length(c, max_body, &n) && n > max_body))
+	if (x == NULL || (content_length(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH), max_body, &n) && n > max_body))
 		return refuse(c, rc, t0, seg, slen, why, status, k, 0);
 	x->refusal = k;
 	x->why = why;
@@ -586,31 +589,44 @@ static int is_ident(const char *s, size_t n)
 /* What the headers say about where the body ends. */
 struct framing {
 	int bad_name, lengths, encodings, chunked;
+	const char *length;     /* the Content-Length value, when there is one */
 };
 
 /* RFC 9110 token characters: what a header name is made of. */
 static int is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	    c == '-' || (c != 0 && strchr("!#$%&'*+.^_`|~", c) != NULL);
 }
 
 static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const char *key,
 				    const char *value)
 {
 	struct framing *f = cls;
+	const char *p = key;
 
 	(void)kind;
-	if (*key == '\0')
-		f->bad_name = 1;
-	for (const char *p = key; *p != '\0'; p++)
+	for (; *p != '\0'; p++)
 		if (!is_tchar((unsigned char)*p))
 			f->bad_name = 1;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		f->lengths++;
-	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		f->encodings++;
-		f->chunked = value != NULL && strcasecmp(value, "chunked") == 0;
+	switch (p - key) {      /* only names of these lengths need comparing */
+	case 0:
+		f->bad_name = 1;
+		break;
+	case sizeof MHD_HTTP_HEADER_CONTENT_LENGTH - 1:
+		if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+			f->lengths++;
+			f->length = value;
+		}
+		break;
+	case sizeof MHD_HTTP_HEADER_TRANSFER_ENCODING - 1:
+		if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+			f->encodings++;
+			f->chunked = value != NULL && strcasecmp(value, "chunked") == 0;
+		}
+		break;
+	default:
+		break;
 	}
 	return MHD_YES;
 }
@@ -618,27 +634,24 @@ static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const ch
 /* libmicrohttpd 0.9.75 reads the first Content-Length, prefers Transfer-Encoding, and
  * keeps a header named "Content-Length " as another header: each is a way to make it
  * take the end of a body for the start of the next request. Refuse them all. */
-static enum canned framing_error(struct MHD_Connection *c)
+static enum canned framing_error(struct MHD_Connection *c, struct framing *f)
 {
-	struct framing f = { 0 };
-
-	MHD_get_connection_values(c, MHD_HEADER_KIND, frame_header, &f);
-	if (f.bad_name)
+	*f = (struct framing){ 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, frame_header, f);
+	if (f->bad_name)
 		return C_HEADER_NAME;
-	if (f.lengths > 1)
+	if (f->lengths > 1)
 		return C_TWO_LENGTHS;
-	if (f.lengths > 0 && f.encodings > 0)
+	if (f->lengths > 0 && f->encodings > 0)
 		return C_LENGTH_AND_CHUNKED;
-	if (f.encodings > 1 || (f.encodings == 1 && !f.chunked))
+	if (f->encodings > 1 || (f->encodings == 1 && !f->chunked))
 		return C_TRANSFER_ENCODING;
 	return NCANNED;
 }
 
-/* 1 and *n when the request carries a Content-Length of digits; n saturates past max. */
-static int content_length(struct MHD_Connection *c, size_t max, size_t *n)
+/* 1 and *n when v, a Content-Length value (NULL: none), is digits; n saturates past max. */
+static int content_length(const char *v, size_t max, size_t *n)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long x = 0;
 
 	if (v == NULL || *v == '\0')
@@ -689,13 +702,14 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	struct conn *k = conn_of(c);
 	size_t slen, n;
 	const char *seg = last_segment(url, &slen);
+	struct framing f;
 	enum canned bad;
 
 	atomic_fetch_add(&inflight, 1);
 	if (k != NULL && k->outsider)   /* /healthz and /metrics too: they name the policy */
 		return refuse(c, rc, t0, seg, slen, MET_ACCEPT, MHD_HTTP_FORBIDDEN,
 		    C_NOT_ACCEPTED, 1);
-	if ((bad = framing_error(c)) != NCANNED)
+	if ((bad = framing_error(c, &f)) != NCANNED)
 		return refuse(c, rc, t0, seg, slen, MET_FRAMING, MHD_HTTP_BAD_REQUEST, bad, 1);
 	if (*rc == &nul_path)
 		return refuse_later(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND,
@@ -714,7 +728,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 		return refuse_later(c, rc, t0, seg, slen, MET_BAD_METHOD,
 		    MHD_HTTP_METHOD_NOT_ALLOWED, C_HOOK_METHOD);
-	if (content_length(c, max_body, &n) && n > max_body)
+	if (content_length(f.length, max_body, &n) && n > max_body)
 		return refuse(c, rc, t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
 		    C_TOO_LARGE, 0);
 	if (k == NULL)                  /* its calloc failed at the connection's start */

@@ -67,7 +67,7 @@ static int new_node(sp_state *s, const wcsp_str *seg)
 {
 	if (grow((void **)&s->node, s->nnode, &s->capnode, sizeof *s->node))
 		return -1;
-	s->node[s->nnode] = (sp_node){ seg, -1, -1, -1, 0 };
+	s->node[s->nnode] = (sp_node){ seg, -1, -1, -1, 0, -1 };
 	return s->nnode++;
 }
 
@@ -148,7 +148,7 @@ static int visit(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj,
 {
 	if (s->node[c].next >= 0 && visit(s, d, e, s->node[c].next, obj, nins))
 		return -1;
-	int t = wj_get(d, obj, s->node[c].seg->s, s->node[c].seg->n);
+	int t = s->node[c].tok = wj_get(d, obj, s->node[c].seg->s, s->node[c].seg->n);
 	if (t < 0)
 		return (*nins)++, 0;
 	if (s->node[c].edit < 0 && !s->node[c].fresh && wj_kind(d, t) == WJ_OBJECT)
@@ -165,7 +165,7 @@ static int insert_missing(sp_state *s, const wj_doc *d, const sp_edit *e, int c,
 		return 0;
 	if (insert_missing(s, d, e, s->node[c].next, obj, first))
 		return -1;
-	if (wj_get(d, obj, s->node[c].seg->s, s->node[c].seg->n) >= 0)
+	if (s->node[c].tok >= 0)        /* visit() looked it up */
 		return 0;
 	return ser_member(s, e, c, first);
 }

@@ -23,6 +23,7 @@ typedef struct sp_node {
 	int child, next;         /* first child, next sibling; -1 ends */
 	int edit;                /* leaf: index of the edit whose value lands here; -1 interior */
 	int fresh;               /* interior replacing a value an earlier, shorter edit wrote */
+	int tok;                 /* walk: the field's value token in the request, -1 missing */
 } sp_node;
 
 typedef struct sp_piece {
