@@ -43,6 +43,15 @@ SERVERS=()
 WRK_PID=""
 CPU0=0 CPU1=0 WRK_LINE=""
 CLK_TCK=$(getconf CLK_TCK)
+# Pinning (PIN=1, the default, on 2 or more CPUs with taskset): every server on CPU SERVER_CPU
+# (1), wrk on WRK_CPU (0). Unpinned, the scheduler moves both between the cores mid-run and
+# single runs spread by 13-57% here; pinned, by a few percent. PIN_THIS=0 before start_server
+# leaves one server free (run.sh's --threads 2 server).
+SRV_PIN=() WRK_PIN=()
+if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	SRV_PIN=(taskset -c "${SERVER_CPU:-1}")
+	WRK_PIN=(taskset -c "${WRK_CPU:-0}")
+fi
 
 # ---- options and tools ---------------------------------------------------------------------
 
@@ -161,9 +170,10 @@ wait_port() {
 # 127.0.0.1:PORT" on stderr (kept in $WORK/NAME.err), appending its stdout to STDOUT; sets
 # SPID, SPIDS, SPORT of NAME and adds NAME to SERVERS
 start_server() {
-	local name=$1 out=$2
+	local name=$1 out=$2 pin=("${SRV_PIN[@]}")
 	shift 2
-	"$@" >>"$out" 2>"$WORK/$name.err" &
+	[ "${PIN_THIS:-1}" = 1 ] || pin=()
+	"${pin[@]}" "$@" >>"$out" 2>"$WORK/$name.err" &
 	SPID[$name]=$!
 	SPIDS[$name]=$!
 	SERVERS+=("$name")
@@ -240,7 +250,8 @@ wrk_run() {
 	# shellcheck disable=SC2086
 	CPU0=$(cpu_ticks ${SPIDS[$inst]})
 	BODY="$body" timeout -k 5 $((secs + 30)) \
-		wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$HERE/post.lua" "$url" >"$f" 2>&1 &
+		"${WRK_PIN[@]}" wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$HERE/post.lua" "$url" \
+		>"$f" 2>&1 &
 	WRK_PID=$!
 	r=0
 	wait "$WRK_PID" || r=$?
@@ -361,7 +372,10 @@ command_line() {
 	echo "- command: \`$CMDLINE\` (each run: \`wrk -t1 -c$CONNS -d${DUR}s --latency -s bench/post.lua URL\`)"
 }
 runs_line() {
-	echo "- $RUNS interleaved runs per row (plus ${WARMUP}s unrecorded warm-up); medians; wrk and the servers share the cores"
+	local where="wrk and the servers share the cores"
+	[ ${#SRV_PIN[@]} -gt 0 ] &&
+		where="servers pinned to CPU ${SERVER_CPU:-1}, wrk to CPU ${WRK_CPU:-0} (PIN=0: unpinned)"
+	echo "- $RUNS interleaved runs per row (plus ${WARMUP}s unrecorded warm-up); medians; $where"
 }
 
 # main_cells KEY REF INSTANCE: the cells every row of the main table has, "median req/s |

@@ -23,7 +23,8 @@
 # Each (server, body) configuration gets RUNS runs of `wrk -t1 -cCONNS -dDURs --latency`,
 # interleaved: run i of every configuration before run i+1 of any (the order rotates each
 # round). Per run: req/s, p99, and the server's CPU time (utime+stime from /proc/PID/stat,
-# all threads, nginx master+worker) divided by the requests wrk completed.
+# all threads, nginx master+worker) divided by the requests wrk completed. Servers run on CPU 1
+# and wrk on CPU 0 (bench/lib.sh; PIN=0: unpinned).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -99,7 +100,8 @@ start_nginx() {
 		    }
 		}
 		EOF
-		nginx -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" 2>"$WORK/nginx.err" &
+		"${SRV_PIN[@]}" nginx -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" \
+			2>"$WORK/nginx.err" &
 		NGINX_PID=$!
 		SPID[nginx]=$NGINX_PID
 		SERVERS+=("nginx")
@@ -172,7 +174,7 @@ start_server wcsp-policy /dev/null "$WORK/wcsp-policy" --listen 127.0.0.1:0 --lo
 start_server wcsp-policy-100k /dev/null "$WORK/wcsp-policy-100k" --listen 127.0.0.1:0 \
 	--log-level warn
 start_server wcsp-policy-log "$WORK/access.log" "$WORK/wcsp-policy" --listen 127.0.0.1:0
-start_server wcsp-policy-t2 /dev/null "$WORK/wcsp-policy" --listen 127.0.0.1:0 \
+PIN_THIS=0 start_server wcsp-policy-t2 /dev/null "$WORK/wcsp-policy" --listen 127.0.0.1:0 \
 	--log-level warn --threads 2
 SBIN[wcsp-policy-log]=${SBIN[wcsp-policy]}
 SBIN[wcsp-policy-t2]=${SBIN[wcsp-policy]}

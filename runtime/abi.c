@@ -22,7 +22,10 @@ _Static_assert(sizeof wcsp_token_reasons / sizeof *wcsp_token_reasons == WCSP_T_
 
 int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-	int r = memcmp(a, b, an < bn ? an : bn);
+	size_t m = an < bn ? an : bn;
+	/* most comparisons of a search end at the first byte: no call for those */
+	int r = m == 0 ? 0 : a[0] != b[0] ? (unsigned char)a[0] - (unsigned char)b[0]
+		: memcmp(a + 1, b + 1, m - 1);
 	return r ? r : (an > bn) - (an < bn);
 }
 

@@ -183,11 +183,61 @@ static size_t char_len(const char *s, size_t n)
 	return k ? k : 1;
 }
 
+/* The first place at or after s[from] where lit[0..n) occurs before s[to], or -1. */
+static long find_lit(const char *s, size_t from, size_t to, const char *lit, size_t n)
+{
+	while (from + n <= to) {
+		const char *c = memchr(s + from, lit[0], to - from - n + 1);
+		if (c == NULL)
+			return -1;
+		from = (size_t)(c - s);
+		if (!memcmp(c + 1, lit + 1, n - 1))
+			return (long)from;
+		from++;
+	}
+	return -1;
+}
+
+/* A glob of literals and '*' only (most are: an origin with a wildcard host and port): the
+ * text before the first '*' starts s, the text after the last ends it, and each run between
+ * two '*'s is found leftmost after the one before. Leftmost is enough: a run found earlier ends earlier
+ * and leaves more room. Since pattern and string are UTF-8 and each run starts with a byte
+ * that never continues a character, runs only match at character boundaries, as '*'
+ * consumes whole characters in wcsp_glob(). */
+static int glob_stars(const char *p, size_t pn, const char *s, size_t sn)
+{
+	const char *first = memchr(p, '*', pn);
+	if (first == NULL)
+		return pn == sn && !memcmp(p, s, sn);
+	size_t a = (size_t)(first - p), z = pn - 1;
+	while (p[z] != '*')
+		z--;
+	size_t tail = pn - z - 1;
+	if (sn < a + tail || memcmp(s, p, a) || memcmp(s + sn - tail, p + z + 1, tail))
+		return 0;
+	size_t at = a, end = sn - tail;
+	for (size_t i = a + 1; i < z;) {
+		size_t j = i;
+		while (p[j] != '*')
+			j++;
+		if (j > i) {
+			long k = find_lit(s, at, end, p + i, j - i);
+			if (k < 0)
+				return 0;
+			at = (size_t)k + (j - i);
+		}
+		i = j + 1;
+	}
+	return 1;
+}
+
 /* Glob: '*' any run (also empty), '?' one character, '\\' makes the next byte literal,
  * everything else itself. One backtrack point suffices: on a mismatch resume after the
  * latest '*'. */
-static int glob(const char *p, size_t pn, const char *s, size_t sn)
+int wcsp_glob(const char *p, size_t pn, const char *s, size_t sn)
 {
+	if (!memchr(p, '?', pn) && !memchr(p, '\\', pn))
+		return glob_stars(p, pn, s, sn);
 	size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
 	while (si < sn) {
 		int lit = pi + 1 < pn && p[pi] == '\\';
@@ -399,7 +449,7 @@ static int holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t ci)
 			return 0;
 		size_t n;
 		const char *s = text_of(c, a.d, a.t, &n);
-		return glob(v->str.s, v->str.n, s, n);
+		return wcsp_glob(v->str.s, v->str.n, s, n);
 	}
 	case WCSP_C_IN: return member(p, c, k->b, a);
 	case WCSP_C_IN_ARRAY: {

@@ -108,6 +108,10 @@ int wcsp_ctx_load(wcsp_ctx *c, const char *body, size_t len, const char **why);
 /* Does condition row cond of p hold for the document loaded in c? */
 int wcsp_holds(const wcsp_policy *p, wcsp_ctx *c, uint32_t cond);
 
+/* Does the glob p[0..pn) (language.md's `~`: '*' any run of characters, '?' one, '\\' makes
+ * the next byte literal) match all of the UTF-8 string s[0..sn)? */
+int wcsp_glob(const char *p, size_t pn, const char *s, size_t sn);
+
 /* Release r->owned. */
 void wcsp_reply_free(wcsp_reply *r);
 

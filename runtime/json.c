@@ -54,6 +54,7 @@ static int is_space(int c)      /* most bytes tested are above ' ': one comparis
 }
 
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
+
 /* what may follow a number or a literal */
 static int is_delim(int c) { return is_space(c) || c == ',' || c == ']' || c == '}'; }
 

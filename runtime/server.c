@@ -72,7 +72,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,13 +171,29 @@ static unsigned long long offsets[NLISTS];
 static int reaper_stop;
 static pthread_t reaper_thread;
 
-static unsigned long long now_us(void)
+static unsigned long long clock_us(clockid_t id)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(id, &t);
 	return (unsigned long long)t.tv_sec * 1000000 + (unsigned long long)t.tv_nsec / 1000;
 }
+
+/* Latency: the precise clock. */
+static unsigned long long now_us(void) { return clock_us(CLOCK_MONOTONIC); }
+
+/* Deadlines (seconds long): the coarse clock, which lags CLOCK_MONOTONIC by at most its
+ * resolution (a tick, coarse_tick_us) and costs a fifth of it. The reaper waits on
+ * CLOCK_MONOTONIC one tick past the next deadline, so that it wakes when the coarse clock
+ * has reached it (never spinning while that clock stands still), at most two ticks late. */
+#ifdef CLOCK_MONOTONIC_COARSE
+#define DEADLINE_CLOCK CLOCK_MONOTONIC_COARSE
+#else
+#define DEADLINE_CLOCK CLOCK_MONOTONIC
+#endif
+static unsigned long long coarse_tick_us;
+
+static unsigned long long deadline_now(void) { return clock_us(DEADLINE_CLOCK); }
 
 /* ---------------------------------------------------------------- deadlines */
 
@@ -197,7 +212,7 @@ static void dl_enter(struct conn *c, int l)
 {
 	pthread_mutex_lock(&dl_mu);
 	dl_unlink(c);
-	c->deadline = now_us() + offsets[l];
+	c->deadline = deadline_now() + offsets[l];
 	c->list = l;
 	c->prev = tails[l];
 	*(tails[l] ? &tails[l]->next : &heads[l]) = c;
@@ -220,7 +235,7 @@ static void *reaper(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&dl_mu);
 	while (!reaper_stop) {
-		unsigned long long now = now_us(), next = ULLONG_MAX;
+		unsigned long long now = deadline_now(), next = ULLONG_MAX;
 		for (int l = 0; l < NLISTS; l++) {
 			struct conn *c;
 			while ((c = heads[l]) != NULL && c->deadline <= now) {
@@ -239,7 +254,8 @@ static void *reaper(void *arg)
 		}
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		unsigned long long wait = next - now + (unsigned long long)ts.tv_nsec / 1000;
+		unsigned long long wait = next - now + coarse_tick_us +
+		    (unsigned long long)ts.tv_nsec / 1000;
 		ts.tv_sec += (time_t)(wait / 1000000);
 		ts.tv_nsec = (long)(wait % 1000000) * 1000;
 		pthread_cond_timedwait(&dl_cond, &dl_mu, &ts);
@@ -251,7 +267,11 @@ static void *reaper(void *arg)
 static int reaper_start(void)
 {
 	pthread_condattr_t a;
+	struct timespec res;
 
+	if (clock_getres(DEADLINE_CLOCK, &res) == 0)
+		coarse_tick_us = (unsigned long long)res.tv_sec * 1000000 +
+		    (unsigned long long)res.tv_nsec / 1000 + 1;
 	if (pthread_condattr_init(&a) != 0 || pthread_condattr_setclock(&a, CLOCK_MONOTONIC) != 0 ||
 	    pthread_cond_init(&dl_cond, &a) != 0)
 		return -1;
@@ -599,6 +619,16 @@ static int is_tchar(unsigned char c)
 	    c == '-' || (c != 0 && strchr("!#$%&'*+.^_`|~", c) != NULL);
 }
 
+/* s equals lower, a lowercase constant, ignoring ASCII case (strcasecmp() goes through the
+ * locale, at several times the cost, for every request). */
+static int ascii_caseeq(const char *s, const char *lower)
+{
+	for (; *lower != '\0'; s++, lower++)
+		if ((*s >= 'A' && *s <= 'Z' ? *s + ('a' - 'A') : *s) != *lower)
+			return 0;
+	return *s == '\0';
+}
+
 static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const char *key,
 				    const char *value)
 {
@@ -614,15 +644,15 @@ static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const ch
 		f->bad_name = 1;
 		break;
 	case sizeof MHD_HTTP_HEADER_CONTENT_LENGTH - 1:
-		if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (ascii_caseeq(key, "content-length")) {
 			f->lengths++;
 			f->length = value;
 		}
 		break;
 	case sizeof MHD_HTTP_HEADER_TRANSFER_ENCODING - 1:
-		if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		if (ascii_caseeq(key, "transfer-encoding")) {
 			f->encodings++;
-			f->chunked = value != NULL && strcasecmp(value, "chunked") == 0;
+			f->chunked = value != NULL && ascii_caseeq(value, "chunked");
 		}
 		break;
 	default:
