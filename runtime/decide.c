@@ -200,10 +200,10 @@ static long find_lit(const char *s, size_t from, size_t to, const char *lit, siz
 
 /* A glob of literals and '*' only (most are: an origin with a wildcard host and port): the
  * text before the first '*' starts s, the text after the last ends it, and each run between
- * two '*'s is found leftmost after the one before. Leftmost is enough: a run found earlier ends earlier
- * and leaves more room. Since pattern and string are UTF-8 and each run starts with a byte
- * that never continues a character, runs only match at character boundaries, as '*'
- * consumes whole characters in wcsp_glob(). */
+ * two '*'s is found leftmost after the one before. Leftmost is enough: a run found earlier
+ * ends earlier and leaves more room. Since pattern and string are UTF-8 and each run starts
+ * with a byte that never continues a character, runs only match at character boundaries,
+ * as '*' consumes whole characters in wcsp_glob(). */
 static int glob_stars(const char *p, size_t pn, const char *s, size_t sn)
 {
 	const char *first = memchr(p, '*', pn);

@@ -38,7 +38,8 @@ static int ref(const char *p, size_t pn, const char *s, size_t sn)
 	if (pn == 0)
 		return sn == 0;
 	if (p[0] == '*')
-		return ref(p + 1, pn - 1, s, sn) || (sn > 0 && ref(p, pn, s + clen(s), sn - clen(s)));
+		return ref(p + 1, pn - 1, s, sn) ||
+		       (sn > 0 && ref(p, pn, s + clen(s), sn - clen(s)));
 	if (p[0] == '?')
 		return sn > 0 && ref(p + 1, pn - 1, s + clen(s), sn - clen(s));
 	if (p[0] == '\\' && pn > 1)
