@@ -160,7 +160,7 @@ static ref resolve(const wcsp_policy *p, wcsp_ctx *c, uint32_t i)
 {
 	const wcsp_path *path = &p->paths[i];
 	if (path->token == WCSP_NONE) {     /* a guard and its neighbours often read one field */
-		__typeof__(c->seen[0]) *m = &c->seen[i & (WCSP_PATH_MEMO - 1)];
+		wcsp_path_memo *m = &c->seen[i & (WCSP_PATH_MEMO - 1)];
 		if (m->gen != c->gen || m->path != i) {
 			m->gen = c->gen;
 			m->path = i;

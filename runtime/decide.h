@@ -51,6 +51,14 @@ typedef struct wcsp_tokstate {
 	wj_doc claims;
 } wcsp_tokstate;
 
+/* A request path looked up this request: when gen is the context's, row path's value in
+ * the request is token tok (-1: missing). */
+typedef struct wcsp_path_memo {
+	uint64_t gen;
+	uint32_t path;
+	int tok;
+} wcsp_path_memo;
+
 /* Scratch state reused across calls (one per thread): the JSON document and buffers. */
 typedef struct wcsp_ctx {
 	wj_doc doc;
@@ -78,11 +86,7 @@ typedef struct wcsp_ctx {
 
 	/* per request */
 	uint64_t gen;           /* counts requests: token states of an older gen are stale */
-	struct {                /* request paths resolved this request, direct-mapped by row */
-		uint64_t gen;   /* == gen: tok is path row's value token (-1: missing) */
-		uint32_t path;
-		int tok;
-	} seen[WCSP_PATH_MEMO];
+	wcsp_path_memo seen[WCSP_PATH_MEMO];    /* request paths resolved, by row mod size */
 	long long now;          /* Unix seconds, read once a request */
 	int oom;                /* memory ran out in a predicate: the reply is a 500 */
 	wcsp_tokstate *tok;     /* [ntok], by token row */
