@@ -548,7 +548,6 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct MHD_Response *rs
 }
 
 static int content_length(const char *v, size_t max, size_t *n);
-
 /* Answer on the first call with a canned reply. close_it: the connection ends after it
  * (its framing cannot be trusted, or it is an outsider's). */
 static enum MHD_Result refuse(struct MHD_Connection *c, void **rc, unsigned long long t0,
@@ -565,15 +564,13 @@ static enum MHD_Result refuse(struct MHD_Connection *c, void **rc, unsigned long
 }
 
 /* Refuse once the body is drained (and dropped), so that the connection is kept. */
-static enum MHD_Result refuse_later(struct MHD_Connection *c, void **rc, unsigned long long t0,
-				    const char *seg, size_t slen, enum met_reason why, int status,
-				    enum canned k)
+static enum MHD_Result refuse_later(struct MHD_Connection *c, void **rc, int oversize,
+				    unsigned long long t0, const char *seg, size_t slen,
+				    enum met_reason why, int status, enum canned k)
 {
 	struct conn *x = conn_of(c);
-	size_t n;
 
-	if (x == NULL || (content_length(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH), max_body, &n) && n > max_body))
+	if (x == NULL || oversize)
 		return refuse(c, rc, t0, seg, slen, why, status, k, 0);
 	x->refusal = k;
 	x->why = why;
@@ -610,6 +607,7 @@ static int is_ident(const char *s, size_t n)
 struct framing {
 	int bad_name, lengths, encodings, chunked;
 	const char *length;     /* the Content-Length value, when there is one */
+	int oversize;           /* it announces more than --max-body bytes */
 };
 
 /* RFC 9110 token characters, what a header name is made of: 1 in this table. */
@@ -676,8 +674,11 @@ static enum MHD_Result frame_header(void *cls, enum MHD_ValueKind kind, const ch
  * take the end of a body for the start of the next request. Refuse them all. */
 static enum canned framing_error(struct MHD_Connection *c, struct framing *f)
 {
+	size_t n;
+
 	*f = (struct framing){ 0 };
 	MHD_get_connection_values(c, MHD_HEADER_KIND, frame_header, f);
+	f->oversize = content_length(f->length, max_body, &n) && n > max_body;
 	if (f->bad_name)
 		return C_HEADER_NAME;
 	if (f->lengths > 1)
@@ -740,7 +741,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 {
 	unsigned long long t0 = now_us();
 	struct conn *k = conn_of(c);
-	size_t slen, n;
+	size_t slen;
 	const char *seg = last_segment(url, &slen);
 	struct framing f;
 	enum canned bad;
@@ -752,23 +753,23 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	if ((bad = framing_error(c, &f)) != NCANNED)
 		return refuse(c, rc, t0, seg, slen, MET_FRAMING, MHD_HTTP_BAD_REQUEST, bad, 1);
 	if (*rc == &nul_path)
-		return refuse_later(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND,
-		    C_NUL_PATH);
+		return refuse_later(c, rc, f.oversize, t0, seg, slen, MET_NOT_FOUND,
+		    MHD_HTTP_NOT_FOUND, C_NUL_PATH);
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-			return refuse_later(c, rc, t0, seg, slen, MET_BAD_METHOD,
+			return refuse_later(c, rc, f.oversize, t0, seg, slen, MET_BAD_METHOD,
 			    MHD_HTTP_METHOD_NOT_ALLOWED, C_INFO_METHOD);
 		*rc = &info_req;
 		return MHD_YES;
 	}
 	if (!is_ident(seg, slen))
-		return refuse_later(c, rc, t0, seg, slen, MET_NOT_FOUND, MHD_HTTP_NOT_FOUND,
-		    C_NOT_FOUND);
+		return refuse_later(c, rc, f.oversize, t0, seg, slen, MET_NOT_FOUND,
+		    MHD_HTTP_NOT_FOUND, C_NOT_FOUND);
 	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-		return refuse_later(c, rc, t0, seg, slen, MET_BAD_METHOD,
+		return refuse_later(c, rc, f.oversize, t0, seg, slen, MET_BAD_METHOD,
 		    MHD_HTTP_METHOD_NOT_ALLOWED, C_HOOK_METHOD);
-	if (content_length(f.length, max_body, &n) && n > max_body)
+	if (f.oversize)
 		return refuse(c, rc, t0, seg, slen, MET_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
 		    C_TOO_LARGE, 0);
 	if (k == NULL)                  /* its calloc failed at the connection's start */
