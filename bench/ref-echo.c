@@ -5,10 +5,13 @@
  * needed, tokenised by jsmn (strict, into a token array that grows as needed; a body jsmn
  * refuses gets 400), and echoed with 200 and Content-Type application/json.
  *
- *   ref-echo [PORT [POOL]]  listens on 127.0.0.1:PORT (default 9278; 0 picks one), prints
- *                       "ref-echo: listening on 127.0.0.1:PORT", stops on SIGTERM/SIGINT.
- *                       POOL: MHD's per-connection memory (default: MHD's, 32 KiB), to
- *                       compare with a server that sets a smaller one.
+ *   ref-echo [PORT [POOL [PAD]]]  listens on 127.0.0.1:PORT (default 9278; 0 picks one),
+ *                       prints "ref-echo: listening on 127.0.0.1:PORT", stops on
+ *                       SIGTERM/SIGINT. POOL: MHD's per-connection memory (default or 0:
+ *                       MHD's, 32 KiB), to compare with a server that sets a smaller one.
+ *                       PAD: bytes of spaces after each echoed object (JSON allows them), so
+ *                       that its replies are as long as another server's: what sending
+ *                       those bytes costs, apart from deciding what they are.
  *
  * No access log, no limits, no validation beyond jsmn's: what it costs is the floor.
  */
@@ -31,6 +34,7 @@ struct body {
 
 static jsmntok_t *toks;
 static unsigned ntoks = 256;
+static size_t pad;
 
 static int tokenise(const char *s, size_t n)
 {
@@ -92,6 +96,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (tokenise(b->s ? b->s : "", b->n) < 1)
 		return reply(c, 400, "{\"error\":\"bad request\"}", 23, MHD_RESPMEM_PERSISTENT);
+	if (pad) {
+		char *s = realloc(b->s, b->n + pad);
+		if (!s)
+			return MHD_NO;
+		memset(s + b->n, ' ', pad);
+		b->s = s;
+		b->n += pad;
+	}
 	enum MHD_Result ok = reply(c, 200, b->s, b->n, MHD_RESPMEM_MUST_FREE);
 	b->s = NULL;
 	return ok;
@@ -115,6 +127,7 @@ int main(int argc, char **argv)
 {
 	unsigned port = argc > 1 ? (unsigned)atoi(argv[1]) : 9278;
 	size_t pool = argc > 2 ? (size_t)atol(argv[2]) : 0;
+	pad = argc > 3 ? (size_t)atol(argv[3]) : 0;
 	sigset_t sigs;
 	int sig;
 	toks = malloc(ntoks * sizeof *toks);

@@ -14,6 +14,9 @@
 #   node             bench/node-echo.js: Node.js `http`, JSON.parse, echo
 #   ref-echo         bench/ref-echo.c: a bare libmicrohttpd + jsmn echo (the floor a policy
 #                    server is measured against: its CPU per request)
+#   ref-echo-same    the same echo, each reply padded with spaces to the length of
+#                    wcsp-policy's connect reply (connect only): what the longer reply costs
+#                    to send, apart from deciding it
 #   wcsp-echo        policies/echo.wcsp, --log-level warn (no access log)
 #   wcsp-policy      bench/policy.wcsp (4-token set), --log-level warn
 #   wcsp-policy-100k bench/policy.wcsp with a 100,000-token set file, --log-level warn
@@ -162,6 +165,10 @@ for b in ref-echo wcsp-echo wcsp-policy wcsp-policy-100k; do
 	file "$WORK/$b" 2>/dev/null | grep -q 'not stripped' && strip "$WORK/$b"
 	SBIN[$b]=$(stat -c %s "$WORK/$b")
 done
+# wcsp-policy's connect reply (--eval: a status line, the reply, a newline) less the request
+PAD_CONNECT=$("$WORK/wcsp-policy" --eval connect <"$HERE/bodies/connect.json" | tail -n +2 |
+	head -c -1 | wc -c)
+PAD_CONNECT=$((PAD_CONNECT - $(stat -c %s "$HERE/bodies/connect.json")))
 
 # ---- start every server --------------------------------------------------------------------
 
@@ -169,6 +176,8 @@ log "starting servers"
 start_nginx
 start_server node /dev/null node "$HERE/node-echo.js" 0
 start_server ref-echo /dev/null "$WORK/ref-echo" 0
+start_server ref-echo-same /dev/null "$WORK/ref-echo" 0 0 "$PAD_CONNECT"
+SBIN[ref-echo-same]=${SBIN[ref-echo]}
 start_server wcsp-echo /dev/null "$WORK/wcsp-echo" --listen 127.0.0.1:0 --log-level warn
 start_server wcsp-policy /dev/null "$WORK/wcsp-policy" --listen 127.0.0.1:0 --log-level warn
 start_server wcsp-policy-100k /dev/null "$WORK/wcsp-policy-100k" --listen 127.0.0.1:0 \
@@ -187,6 +196,7 @@ CONFIGS=(
 	"nginx|nginx|connect|/apps/defaultApp/connect"
 	"node|node|connect|/apps/defaultApp/connect"
 	"ref-echo|ref-echo|connect|/apps/defaultApp/connect"
+	"ref-echo-same|ref-echo-same|connect|/apps/defaultApp/connect"
 	"wcsp-echo|wcsp-echo|connect|/apps/defaultApp/connect"
 	"wcsp-policy|wcsp-policy|connect|/apps/defaultApp/connect"
 	"wcsp-policy-100k|wcsp-policy-100k|connect|/apps/defaultApp/connect"
@@ -239,6 +249,10 @@ grep -q '"restClientConfig":{' "$WORK/reply.wcsp-policy.connect" ||
 grep -q '"name":"live-alice-cam1"' "$WORK/reply.wcsp-policy.publish" ||
 	{ log "wcsp-policy publishStream reply is not renamed"; exit 1; }
 RLEN_CONNECT=$(stat -c %s "$WORK/reply.wcsp-policy.connect")
+if [[ -f $WORK/reply.ref-echo-same.connect ]]; then
+	[[ $(stat -c %s "$WORK/reply.ref-echo-same.connect") == "$RLEN_CONNECT" ]] ||
+		{ log "ref-echo-same's connect reply is not $RLEN_CONNECT bytes long"; exit 1; }
+fi
 RLEN_PUBLISH=$(stat -c %s "$WORK/reply.wcsp-policy.publish")
 
 # ---- load ----------------------------------------------------------------------------------
@@ -312,6 +326,10 @@ done
 		ratio_row "policy server / bare libmicrohttpd + jsmn echo, $b: wcsp-policy / ref-echo" \
 			"wcsp-policy $b" "ref-echo $b"
 	done
+	ratio_row "policy server / echo sending as many bytes, connect: wcsp-policy / ref-echo-same" \
+		"wcsp-policy connect" "ref-echo-same connect"
+	ratio_row "the longer reply alone, connect: ref-echo-same / ref-echo" \
+		"ref-echo-same connect" "ref-echo connect"
 	for b in connect publish; do
 		ratio_row "wcsp-echo / node, $b" "wcsp-echo $b" "node $b"
 	done

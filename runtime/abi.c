@@ -22,10 +22,29 @@ _Static_assert(sizeof wcsp_token_reasons / sizeof *wcsp_token_reasons == WCSP_T_
 
 int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t m = an < bn ? an : bn;
-	/* most comparisons of a search end at the first byte: no call for those */
-	int r = m == 0 ? 0 : a[0] != b[0] ? (unsigned char)a[0] - (unsigned char)b[0]
-		: memcmp(a + 1, b + 1, m - 1);
+	size_t m = an < bn ? an : bn, i = 0;
+	/* Most comparisons of a search end in the first 8 bytes (a set's strings all start
+	 * with 's'): compared as one big-endian word, or byte by byte when shorter. */
+#if defined __BYTE_ORDER__ && (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || \
+				__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+	if (m >= 8) {
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			x = __builtin_bswap64(x);
+			y = __builtin_bswap64(y);
+#endif
+			return x < y ? -1 : 1;
+		}
+		i = 8;
+	}
+#endif
+	for (; i < m && i < 8; i++)
+		if (a[i] != b[i])
+			return (unsigned char)a[i] - (unsigned char)b[i];
+	int r = m > i ? memcmp(a + i, b + i, m - i) : 0;
 	return r ? r : (an > bn) - (an < bn);
 }
 

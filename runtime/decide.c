@@ -191,7 +191,7 @@ static long find_lit(const char *s, size_t from, size_t to, const char *lit, siz
 		if (c == NULL)
 			return -1;
 		from = (size_t)(c - s);
-		if (!memcmp(c + 1, lit + 1, n - 1))
+		if (wcsp_mem_eq(c + 1, lit + 1, n - 1))
 			return (long)from;
 		from++;
 	}
@@ -208,12 +208,12 @@ static int glob_stars(const char *p, size_t pn, const char *s, size_t sn)
 {
 	const char *first = memchr(p, '*', pn);
 	if (first == NULL)
-		return pn == sn && !memcmp(p, s, sn);
+		return pn == sn && wcsp_mem_eq(p, s, sn);
 	size_t a = (size_t)(first - p), z = pn - 1;
 	while (p[z] != '*')
 		z--;
 	size_t tail = pn - z - 1;
-	if (sn < a + tail || memcmp(s, p, a) || memcmp(s + sn - tail, p + z + 1, tail))
+	if (sn < a + tail || !wcsp_mem_eq(s, p, a) || !wcsp_mem_eq(s + sn - tail, p + z + 1, tail))
 		return 0;
 	size_t at = a, end = sn - tail;
 	for (size_t i = a + 1; i < z;) {

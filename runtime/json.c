@@ -22,9 +22,11 @@
  *  - next[i] is one past token i's subtree. Keys are leaves (next[k] == k+1), so the members
  *    of object o are (k, k+1) for k = o+1, next[k+1], ... while k < next[o].
  *  - esc[i] != 0 iff token i is a string holding a backslash.
- *  - order[o] >= 0 iff o is an object with more than WJ_SMALL_OBJECT keys; its key tokens,
- *    sorted by decoded bytes, are sorted[order[o] .. order[o] + tok[o].size). order[] is
- *    set for objects only (readers look at it only after checking the type).
+ *  - order[o] >= 0 iff o is an object with at least 2 keys; its key tokens are
+ *    keytok[order[o] .. order[o] + tok[o].size): sorted by decoded bytes when it has more
+ *    than WJ_SMALL_OBJECT keys, else in document order with keyword[] beside them (each
+ *    key's key_word(), 0 for an escaped key). order[] is set for objects only (readers
+ *    look at it only after checking the type).
  * On error ntok is 0 and the arrays keep their capacity.
  */
 #define JSMN_STATIC
@@ -66,7 +68,8 @@ void wj_free(wj_doc *d)
 	free(d->next);
 	free(d->esc);
 	free(d->order);
-	free(d->sorted);
+	free(d->keytok);
+	free(d->keyword);
 	free(d->keys);
 	free(d->kbuf);
 	wj_init(d);
@@ -90,7 +93,8 @@ static int grow(wj_doc *d)
 	if (resize((void **)&d->tok, n, sizeof *d->tok) ||
 	    resize((void **)&d->next, n, sizeof *d->next) || resize((void **)&d->esc, n, 1) ||
 	    resize((void **)&d->order, n, sizeof *d->order) ||
-	    resize((void **)&d->sorted, n, sizeof *d->sorted))
+	    resize((void **)&d->keytok, n, sizeof *d->keytok) ||
+	    resize((void **)&d->keyword, n, sizeof *d->keyword))
 		return -1;
 	d->cap = (int)n;
 	return 0;
@@ -233,10 +237,10 @@ static const char *scan_number(const unsigned char *s, size_t n, size_t *at)
 
 static const char *scan_literal(const unsigned char *s, size_t n, size_t *at)
 {
-	static const char *const lit[] = { "true", "false", "null" };
-	const char *l = lit[s[*at] == 't' ? 0 : s[*at] == 'f' ? 1 : 2];
-	size_t k = strlen(l);
-	if (n - *at < k || memcmp(s + *at, l, k) || (n - *at > k && !is_delim(s[*at + k])))
+	int i = s[*at] == 't' ? 0 : s[*at] == 'f' ? 1 : 2;
+	const char *l = (const char *const[]){ "true", "false", "null" }[i];
+	size_t k = i == 1 ? 5 : 4;
+	if (n - *at < k || !wcsp_mem_eq(s + *at, l, k) || (n - *at > k && !is_delim(s[*at + k])))
 		return "bad literal";
 	*at += k;
 	return NULL;
@@ -531,7 +535,7 @@ static wj_key *merge_sort(wj_key *k, wj_key *t, int n)
 	return k;
 }
 
-/* A large object's keys, decoded (escaped ones into kbuf) and sorted into sorted[]. */
+/* A large object's keys, decoded (escaped ones into kbuf) and sorted into keytok[]. */
 static const char *sort_keys(wj_doc *d, int o)
 {
 	int n = d->tok[o].size, k = 0;
@@ -561,44 +565,49 @@ static const char *sort_keys(wj_doc *d, int o)
 		e->pre = prefix(e->p, e->n);
 	}
 	wj_key *s = merge_sort(d->keys, d->keys + n, n);
-	d->order[o] = d->nsorted;
+	d->order[o] = d->nkeys;
 	for (int i = 0; i < n; i++) {
 		if (i && !key_cmp(&s[i - 1], &s[i]))
 			return "duplicate key";
-		d->sorted[d->nsorted++] = s[i].tok;
+		d->keytok[d->nkeys++] = s[i].tok;
 	}
 	return NULL;
 }
 
-/* A small object's key as one word for the duplicate check: keys that decode alike have the
- * same word (unescaped bytes are the decoded ones: the length, the first two bytes and the
- * last); 0 for an escaped key, which only decoding can compare. */
+/* Decoded key bytes b[0 .. n) as one word: keys that decode alike have the same word (the
+ * length, the first two bytes and the last), never 0. */
+static uint32_t word_of(const unsigned char *b, uint32_t n)
+{
+	uint32_t w = n ? n << 24 | (uint32_t)b[0] << 16 | (uint32_t)b[n > 1] << 8 | b[n - 1] : 1;
+	return w ? w : 1;
+}
+
+/* Key token k's word; 0 for an escaped key, which only decoding can compare. */
 static uint32_t key_word(const wj_doc *d, int k)
 {
 	const jsmntok_t *t = &d->tok[k];
-	const unsigned char *b = (const unsigned char *)d->buf + t->start;
-	uint32_t n = (uint32_t)(t->end - t->start);
 
 	if (d->esc[k])
 		return 0;
-	if (!n)
-		return 1;
-	return n << 24 | (uint32_t)b[0] << 16 | (uint32_t)b[n > 1] << 8 | b[n - 1];
+	return word_of((const unsigned char *)d->buf + t->start, (uint32_t)(t->end - t->start));
 }
 
-/* 1 when small object o has two keys alike. Keys that differ in key_word() differ; a
- * 256-bit filter over the words finds the keys whose word may repeat an earlier one, and
- * only those are compared. An escaped key (word 0) sends the object to the pairwise walk. */
-static int small_dup(const wj_doc *d, int o)
+/* Small object o: its keys and their words into keytok[] and keyword[] (for wj_get()); 1
+ * when two keys are alike. Keys that differ in key_word() differ; a 256-bit filter over
+ * the words finds the keys whose word may repeat an earlier one, and only those are
+ * compared. An escaped key (word 0) sends the object to the pairwise walk. */
+static int small_dup(wj_doc *d, int o)
 {
-	uint32_t w[WJ_SMALL_OBJECT];
-	int key[WJ_SMALL_OBJECT], n = 0, escaped = 0;
+	uint32_t *w = d->keyword + d->nkeys;
+	int *key = d->keytok + d->nkeys, n = 0, escaped = 0;
 	uint64_t seen[4] = { 0, 0, 0, 0 };
 
+	d->order[o] = d->nkeys;
 	for (int k = o + 1; k < d->next[o]; k = d->next[k + 1]) {
 		key[n] = k;
 		escaped |= !(w[n++] = key_word(d, k));
 	}
+	d->nkeys += n;
 	for (int i = 0; i < n; i++) {
 		uint32_t h = (w[i] * 0x9e3779b1u) >> 24;
 		if (!escaped && !(seen[h >> 6] >> (h & 63) & 1)) {
@@ -616,7 +625,7 @@ static int small_dup(const wj_doc *d, int o)
  * order[] of every object. */
 static const char *check_keys(wj_doc *d)
 {
-	d->nsorted = 0;
+	d->nkeys = 0;
 	for (int o = 0; o < d->ntok; o++) {
 		if (d->tok[o].type != JSMN_OBJECT)
 			continue;
@@ -681,9 +690,21 @@ int wj_get(const wj_doc *d, int obj, const char *key, size_t klen)
 {
 	if (obj < 0 || obj >= d->ntok || d->tok[obj].type != JSMN_OBJECT)
 		return -1;
+	int size = d->tok[obj].size;
+	if (d->order[obj] >= 0 && size <= WJ_SMALL_OBJECT) {
+		/* one word compare a key; the bytes only when the words agree */
+		const int *kt = d->keytok + d->order[obj];
+		const uint32_t *kw = d->keyword + d->order[obj];
+		uint32_t want = word_of((const unsigned char *)key, (uint32_t)klen);
+		for (int i = 0; i < size; i++)
+			if (kw[i] == 0 ? !tok_cmp(d, kt[i], key, klen) :
+			    kw[i] == want && wcsp_mem_eq(d->buf + d->tok[kt[i]].start, key, klen))
+				return kt[i] + 1;
+		return -1;
+	}
 	if (d->order[obj] >= 0) {
-		const int *s = d->sorted + d->order[obj];
-		int lo = 0, hi = d->tok[obj].size;
+		const int *s = d->keytok + d->order[obj];
+		int lo = 0, hi = size;
 		while (lo < hi) {
 			int mid = lo + (hi - lo) / 2, r = tok_cmp(d, s[mid], key, klen);
 			if (!r)
@@ -699,7 +720,7 @@ int wj_get(const wj_doc *d, int obj, const char *key, size_t klen)
 	for (int k = obj + 1; k < d->next[obj]; k = d->next[k + 1]) {
 		const jsmntok_t *t = &d->tok[k];
 		if (d->esc[k] ? !tok_cmp(d, k, key, klen) : (size_t)(t->end - t->start) == klen &&
-		    (!klen || !memcmp(d->buf + t->start, key, klen)))
+		    wcsp_mem_eq(d->buf + t->start, key, klen))
 			return k + 1;
 	}
 	return -1;
@@ -725,7 +746,7 @@ int wj_str_eq(const wj_doc *d, int t, const char *s, size_t n)
 {
 	const jsmntok_t *k = &d->tok[t];
 	if (!d->esc[t])
-		return (size_t)(k->end - k->start) == n && (!n || !memcmp(d->buf + k->start, s, n));
+		return (size_t)(k->end - k->start) == n && wcsp_mem_eq(d->buf + k->start, s, n);
 	return !tok_cmp(d, t, s, n);
 }
 
@@ -775,8 +796,8 @@ int wj_equal_in(const wj_doc *da, int a, const wj_doc *db, int b)
 	case WJ_OBJECT:
 		if (da->tok[a].size != db->tok[b].size)
 			return 0;
-		if (da->order[a] >= 0) {
-			const int *x = da->sorted + da->order[a], *y = db->sorted + db->order[b];
+		if (da->tok[a].size > WJ_SMALL_OBJECT) {
+			const int *x = da->keytok + da->order[a], *y = db->keytok + db->order[b];
 			for (int i = 0; i < da->tok[a].size; i++)
 				if (dcmp2(da, x[i], db, y[i]) ||
 				    !wj_equal_in(da, x[i] + 1, db, y[i] + 1))

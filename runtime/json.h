@@ -24,6 +24,7 @@
 #define WCSP_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 /* Parent links make jsmn linear in a container's width (without them it rescans earlier
  * tokens at every ','); the depth limit, checked before jsmn runs, bounds its walk up. */
 #define JSMN_PARENT_LINKS
@@ -47,10 +48,11 @@ typedef struct wj_doc {
 	jsmntok_t *tok;
 	int *next;
 	unsigned char *esc;
-	int *order;             /* [ntok]: large objects, where their sorted keys start */
-	int *sorted;            /* key tokens of the large objects, each object's sorted */
-	int ntok, nsorted;
-	int cap;                /* room in tok, next, esc, order and sorted */
+	int *order;             /* [ntok]: objects of 2 keys or more, where their keys start */
+	int *keytok;            /* key tokens of those objects: a large one's sorted */
+	uint32_t *keyword;      /* beside keytok[]: a small object's key words */
+	int ntok, nkeys;
+	int cap;                /* room in tok, next, esc, order, keytok and keyword */
 	wj_key *keys;           /* scratch: the keys of one object being sorted, and a copy */
 	int capkeys;
 	char *kbuf;             /* scratch: decoded escaped keys */

@@ -18,8 +18,12 @@
  * struct req, whatever happened.
  *
  * Invariants:
- *  - Each deadline list is in deadline order: entries are appended at now + the list's
- *    fixed offset, now read under dl_mu, so the reaper only ever looks at the heads.
+ *  - Each deadline list is in the order of its entries' queued times, so the reaper only
+ *    ever looks at the heads. A connection's deadline is never earlier than its queued
+ *    time: a kept-alive connection answering another request moves its deadline on
+ *    without dl_mu (one atomic store, no relinking), and the reaper, finding the head's
+ *    queued time past but its deadline not, queues it again in order. The reaper thus
+ *    wakes once per --timeout + --request-timeout of a busy connection, not per request.
  *    A struct conn is in a list, or in none (list < 0), and leaves it under dl_mu before
  *    MHD closes its socket (NOTIFY_CLOSED comes first): the reaper never shuts down a
  *    socket number that has been reused.
@@ -54,9 +58,12 @@
  *  - Each polling thread has its own wcsp_ctx, made on its first decision; all of them are
  *    on the ctxs list and freed after MHD_stop_daemon, when no thread can use them.
  *  - The world (keys and live sets, world.h) is loaded before the daemon starts and again
- *    on SIGHUP, in the main thread. A decision holds the world it started with (a count
- *    under world_mu), so a reload swaps the pointer at once and the old world is freed by
- *    whoever lets go of it last: no request sees a half-loaded set, and none waits.
+ *    on SIGHUP, in the main thread. Each polling thread holds the world its decisions use
+ *    (a count under world_mu) and takes the current one at its first decision after a
+ *    swap (world_gen moved): a reload swaps the pointer at once and the old world is freed
+ *    by whoever lets go of it last, no request sees a half-loaded set, none waits, and a
+ *    decision takes no lock. A thread that decides nothing after a reload keeps the old
+ *    world until its next decision or the end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,6 +79,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,9 +125,13 @@ struct req {
 enum { L_NEW, L_KEPT, NLISTS };
 
 struct conn {
-	struct conn *prev, *next;  /* in lists[list] */
-	int list;                  /* L_*, or -1 */
-	unsigned long long deadline;
+	struct conn *prev, *next;  /* in heads/tails[list], under dl_mu */
+	int list;                  /* L_*, or -1; under dl_mu */
+	unsigned long long queued; /* the deadline the list order uses; under dl_mu */
+	_Atomic unsigned long long deadline;    /* >= queued; written by the connection's
+						   thread only */
+	int kept;                  /* the connection's thread queued it in L_KEPT (the reaper
+				      may have unlinked it since: then its socket is shut) */
 	MHD_socket fd;
 	int outsider;              /* outside `accept from`: holds an outsider slot */
 	/* a request refused once its body is drained (the connection stays open) */
@@ -135,6 +147,8 @@ struct conn {
 struct tctx {
 	wcsp_ctx c;
 	struct tctx *next;
+	struct held *held;         /* the world this thread decides with (one user of it) */
+	unsigned gen;              /* world_gen when held was taken */
 };
 
 /* A loaded world and the decisions using it. */
@@ -161,6 +175,7 @@ static pthread_mutex_t ctxs_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local struct tctx *my_ctx;
 static unsigned token_cache;       /* verified tokens a thread keeps */
 static struct held *world;         /* the current world, under world_mu */
+static atomic_uint world_gen;      /* bumped by each swap, under world_mu */
 static pthread_mutex_t world_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* deadlines: offsets[l] is added to the time a connection enters list l */
@@ -207,16 +222,35 @@ static void dl_unlink(struct conn *c)
 	c->list = -1;
 }
 
-/* Move c to the tail of list l, due at now + offsets[l]. */
+/* Queue c in list l at time due, behind every entry queued no later: from the tail, as a
+ * new time is nearly always the latest. */
+static void dl_queue(struct conn *c, int l, unsigned long long due)
+{
+	struct conn *after = tails[l];
+
+	while (after != NULL && after->queued > due)
+		after = after->prev;
+	c->list = l;
+	c->queued = due;
+	c->prev = after;
+	c->next = after != NULL ? after->next : heads[l];
+	*(c->next ? &c->next->prev : &tails[l]) = c;
+	*(after ? &after->next : &heads[l]) = c;
+}
+
+/* c is due at now + offsets[l], in list l. A kept-alive connection already in L_KEPT only
+ * moves its deadline on: the reaper requeues it when its old queued time comes. */
 static void dl_enter(struct conn *c, int l)
 {
+	unsigned long long due = deadline_now() + offsets[l];
+
+	atomic_store_explicit(&c->deadline, due, memory_order_relaxed);
+	if (l == L_KEPT && c->kept)
+		return;
 	pthread_mutex_lock(&dl_mu);
 	dl_unlink(c);
-	c->deadline = deadline_now() + offsets[l];
-	c->list = l;
-	c->prev = tails[l];
-	*(tails[l] ? &tails[l]->next : &heads[l]) = c;
-	tails[l] = c;
+	dl_queue(c, l, due);
+	c->kept = l == L_KEPT;
 	if (heads[l] == c)
 		pthread_cond_signal(&dl_cond);  /* the reaper may be waiting for nothing */
 	pthread_mutex_unlock(&dl_mu);
@@ -226,6 +260,7 @@ static void dl_leave(struct conn *c)
 {
 	pthread_mutex_lock(&dl_mu);
 	dl_unlink(c);
+	c->kept = 0;
 	pthread_mutex_unlock(&dl_mu);
 }
 
@@ -233,20 +268,27 @@ static void dl_leave(struct conn *c)
 static void *reaper(void *arg)
 {
 	(void)arg;
+	prctl(PR_SET_NAME, "wcsp-deadlines");  /* as ps -L and top -H show it */
 	pthread_mutex_lock(&dl_mu);
 	while (!reaper_stop) {
 		unsigned long long now = deadline_now(), next = ULLONG_MAX;
 		for (int l = 0; l < NLISTS; l++) {
 			struct conn *c;
-			while ((c = heads[l]) != NULL && c->deadline <= now) {
+			while ((c = heads[l]) != NULL && c->queued <= now) {
+				unsigned long long due =
+				    atomic_load_explicit(&c->deadline, memory_order_relaxed);
 				dl_unlink(c);
+				if (due > now) {        /* it answered a request since */
+					dl_queue(c, l, due);
+					continue;
+				}
 				shutdown(c->fd, SHUT_RDWR);
 				met_reject(MET_TOO_SLOW);
 				log_msg(LOGL_DEBUG, "request not complete within its deadline: "
 				    "connection closed");
 			}
-			if (c != NULL && c->deadline < next)
-				next = c->deadline;
+			if (c != NULL && c->queued < next)
+				next = c->queued;
 		}
 		if (next == ULLONG_MAX) {
 			pthread_cond_wait(&dl_cond, &dl_mu);
@@ -362,13 +404,13 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 
 /* ---------------------------------------------------------------- replies */
 
-static wcsp_ctx *thread_ctx(void)
+static struct tctx *thread_ctx(void)
 {
 	struct tctx *t = my_ctx;
 
 	if (t != NULL)
-		return &t->c;
-	if ((t = malloc(sizeof *t)) == NULL)
+		return t;
+	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
 	wcsp_ctx_init(&t->c);
 	t->c.token_cache = token_cache;
@@ -377,18 +419,7 @@ static wcsp_ctx *thread_ctx(void)
 	ctxs = t;
 	pthread_mutex_unlock(&ctxs_mu);
 	my_ctx = t;
-	return &t->c;
-}
-
-static struct held *world_take(void)
-{
-	struct held *h;
-
-	pthread_mutex_lock(&world_mu);
-	h = world;
-	h->users++;
-	pthread_mutex_unlock(&world_mu);
-	return h;
+	return t;
 }
 
 static void world_drop(struct held *h)
@@ -404,6 +435,24 @@ static void world_drop(struct held *h)
 	}
 }
 
+/* The world thread t decides with: the one it holds, unless a swap came since. */
+static wcsp_world *world_for(struct tctx *t)
+{
+	struct held *old = t->held;
+	unsigned gen = atomic_load_explicit(&world_gen, memory_order_acquire);
+
+	if (old != NULL && t->gen == gen)
+		return old->w;
+	pthread_mutex_lock(&world_mu);
+	t->held = world;
+	t->held->users++;
+	t->gen = atomic_load_explicit(&world_gen, memory_order_relaxed);
+	pthread_mutex_unlock(&world_mu);
+	if (old != NULL)
+		world_drop(old);
+	return t->held->w;
+}
+
 /* Make w the world every decision from now on uses; the old one goes with its last user. */
 static void world_swap(wcsp_world *w, struct held *h)
 {
@@ -415,6 +464,7 @@ static void world_swap(wcsp_world *w, struct held *h)
 	pthread_mutex_lock(&world_mu);
 	old = world;
 	world = h;
+	atomic_fetch_add_explicit(&world_gen, 1, memory_order_release);
 	unused = old != NULL && old->users == 0;
 	pthread_mutex_unlock(&world_mu);
 	if (unused) {
@@ -466,6 +516,8 @@ static void free_ctxs(void)
 
 	while ((t = ctxs) != NULL) {
 		ctxs = t->next;
+		if (t->held != NULL)
+			world_drop(t->held);
 		wcsp_ctx_free(&t->c);
 		free(t);
 	}
@@ -830,7 +882,7 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 {
 	struct MHD_Response *rs;
 	enum MHD_Result ok;
-	struct held *held;
+	struct tctx *t;
 	/* r is always the connection's own (first_call): no lookup through libmicrohttpd */
 	struct conn *k = (struct conn *)(void *)((char *)r - offsetof(struct conn, req));
 	wcsp_reply rep;
@@ -849,15 +901,14 @@ static enum MHD_Result final_call(struct MHD_Connection *c, void **rc, struct re
 			return refuse(c, rc, r->t0, seg, slen, MET_SIGNATURE, MHD_HTTP_FORBIDDEN,
 			    sig == TR_SIG_MISSING ? C_NO_SIGNATURE : C_BAD_SIGNATURE, 0);
 	}
-	if ((x = thread_ctx()) == NULL)
+	if ((t = thread_ctx()) == NULL)
 		return MHD_NO;
-	held = world_take();
-	x->world = held->w;
+	x = &t->c;
+	x->world = world_for(t);
 	x->out = &k->out;
 	wcsp_decide(pol, x, seg, slen, r->body != NULL ? r->body : "", r->len, &rep);
 	x->out = NULL;
 	x->world = NULL;
-	world_drop(held);
 	rs = reply_response(&rep);
 	if (rs == NULL ||
 	    MHD_add_response_header(rs, MHD_HTTP_HEADER_CONTENT_TYPE, JSON) != MHD_YES ||
@@ -1122,12 +1173,12 @@ static void drain(void)
 
 static void teardown(void)
 {
-	if (world != NULL) {            /* no decision runs any more */
+	free_ctxs();                    /* no decision runs any more */
+	if (world != NULL) {
 		world_free(world->w);
 		free(world);
 		world = NULL;
 	}
-	free_ctxs();
 	free_canned();
 	met_free();
 	log_flush();

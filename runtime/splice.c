@@ -7,7 +7,8 @@
  * brace (a missing parent object is created whole, `"custom":{"role":"x"}`). A field that
  * exists but is not an object where the path must go deeper is replaced by a new object.
  * Pieces never overlap (a replaced value is not descended into), so sorting them by
- * position and copying the bytes between them gives the reply.
+ * position and copying the bytes between them gives the reply. A long edit value is not
+ * copied into the text but referred to where it stands (sp_outside).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ void sp_free(sp_state *s)
 	free(s->node);
 	free(s->piece);
 	free(s->text);
+	free(s->out);
 	memset(s, 0, sizeof *s);
 }
 
@@ -74,7 +76,7 @@ static int new_node(sp_state *s, const wcsp_str *seg)
 static int child(sp_state *s, int parent, const wcsp_str *seg)
 {
 	for (int c = s->node[parent].child; c >= 0; c = s->node[c].next)
-		if (s->node[c].seg->n == seg->n && !memcmp(s->node[c].seg->s, seg->s, seg->n))
+		if (s->node[c].seg->n == seg->n && wcsp_mem_eq(s->node[c].seg->s, seg->s, seg->n))
 			return c;
 	int c = new_node(s, seg);
 	if (c < 0)
@@ -109,10 +111,21 @@ static int build(sp_state *s, const sp_edit *e, int n)
 /* Children were prepended; emit them in insertion order by recursing on the list tail. */
 static int ser_members(sp_state *s, const sp_edit *e, int c, int *first);
 
+/* The value t[0 .. n): copied into the text when short, else referred to. */
+static int put_value(sp_state *s, const char *t, size_t n)
+{
+	if (n < SP_OUTSIDE)
+		return put(s, t, n);
+	if (grow((void **)&s->out, s->nout, &s->capout, sizeof *s->out))
+		return -1;
+	s->out[s->nout++] = (sp_outside){ s->ntext, t, n };
+	return 0;
+}
+
 static int ser_value(sp_state *s, const sp_edit *e, int nd)
 {
 	if (s->node[nd].edit >= 0)
-		return put(s, e[s->node[nd].edit].text, e[s->node[nd].edit].len);
+		return put_value(s, e[s->node[nd].edit].text, e[s->node[nd].edit].len);
 	int first = 1;
 	return put(s, "{", 1) || ser_members(s, e, s->node[nd].child, &first) || put(s, "}", 1);
 }
@@ -133,11 +146,17 @@ static int ser_members(sp_state *s, const sp_edit *e, int c, int *first)
 	return ser_members(s, e, s->node[c].next, first) || ser_member(s, e, c, first);
 }
 
-static int piece(sp_state *s, size_t at, size_t end, size_t off)
+/* A piece for [at, end) of everything written since text offset off and outside value
+ * first_out. */
+static int piece(sp_state *s, size_t at, size_t end, size_t off, int first_out)
 {
+	size_t n = 0;
 	if (grow((void **)&s->piece, s->npiece, &s->cappiece, sizeof *s->piece))
 		return -1;
-	s->piece[s->npiece++] = (sp_piece){ at, end, off, s->ntext - off };
+	for (int i = first_out; i < s->nout; i++)
+		n += s->out[i].n;
+	s->piece[s->npiece++] =
+		(sp_piece){ at, end, off, s->ntext - off, first_out, s->nout - first_out, n };
 	return 0;
 }
 
@@ -154,8 +173,9 @@ static int visit(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj,
 	if (s->node[c].edit < 0 && !s->node[c].fresh && wj_kind(d, t) == WJ_OBJECT)
 		return walk(s, d, e, c, t);
 	size_t a, b, off = s->ntext;
+	int first_out = s->nout;
 	wj_span(d, t, &a, &b);
-	return ser_value(s, e, c) || piece(s, a, b, off);
+	return ser_value(s, e, c) || piece(s, a, b, off, first_out);
 }
 
 static int insert_missing(sp_state *s, const wj_doc *d, const sp_edit *e, int c, int obj,
@@ -178,9 +198,9 @@ static int walk(sp_state *s, const wj_doc *d, const sp_edit *e, int nd, int obj)
 	if (!nins)
 		return 0;
 	size_t off = s->ntext, close = (size_t)d->tok[obj].end - 1;
-	int first = d->tok[obj].size == 0;
+	int first = d->tok[obj].size == 0, first_out = s->nout;
 	return insert_missing(s, d, e, s->node[nd].child, obj, &first) ||
-	       piece(s, close, close, off);
+	       piece(s, close, close, off, first_out);
 }
 
 static int by_position(const void *a, const void *b)
@@ -202,30 +222,46 @@ int sp_reserve(sp_buf *b, size_t n)
 	return 0;
 }
 
+/* Piece p's text with its outside values in their places, at o; the end of what it wrote. */
+static char *put_piece(char *o, const sp_state *s, const sp_piece *p)
+{
+	size_t t = p->text_off;
+	for (int i = p->first_out; i < p->first_out + p->nout; i++) {
+		const sp_outside *x = &s->out[i];
+		memcpy(o, s->text + t, x->pos - t);
+		o += x->pos - t;
+		memcpy(o, x->s, x->n);
+		o += x->n;
+		t = x->pos;
+	}
+	memcpy(o, s->text + t, p->text_off + p->text_len - t);
+	return o + (p->text_off + p->text_len - t);
+}
+
 int sp_splice(sp_state *s, const wj_doc *d, const sp_edit *e, int n, sp_buf *out)
 {
 	s->npiece = 0;
 	s->ntext = 0;
+	s->nout = 0;
 	if (build(s, e, n) || walk(s, d, e, 0, 0))
 		return -1;
-	qsort(s->piece, (size_t)s->npiece, sizeof *s->piece, by_position);
+	if (s->npiece > 1)
+		qsort(s->piece, (size_t)s->npiece, sizeof *s->piece, by_position);
 	size_t total = d->len;
 	for (int i = 0; i < s->npiece; i++)
-		total += s->piece[i].text_len - (s->piece[i].end - s->piece[i].at);
+		total += s->piece[i].text_len + s->piece[i].out_len -
+			 (s->piece[i].end - s->piece[i].at);
 	if (sp_reserve(out, total))
 		return -1;
 	char *o = out->s;
-	size_t at = 0, w = 0;
+	size_t at = 0;
 	for (int i = 0; i < s->npiece; i++) {
 		const sp_piece *p = &s->piece[i];
-		memcpy(o + w, d->buf + at, p->at - at);
-		w += p->at - at;
-		memcpy(o + w, s->text + p->text_off, p->text_len);
-		w += p->text_len;
+		memcpy(o, d->buf + at, p->at - at);
+		o = put_piece(o + (p->at - at), s, p);
 		at = p->end;
 	}
-	memcpy(o + w, d->buf + at, d->len - at);
-	w += d->len - at;
-	out->len = w;
+	memcpy(o, d->buf + at, d->len - at);
+	out->len = (size_t)(o - out->s) + (d->len - at);
 	return 0;
 }

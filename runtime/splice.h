@@ -26,9 +26,23 @@ typedef struct sp_node {
 	int tok;                 /* walk: the field's value token in the request, -1 missing */
 } sp_node;
 
+/* Edit values of SP_OUTSIDE bytes or more stay where they are (a connect's derived
+ * restClientConfig, 2 KB and more, is copied once, into the reply): text[pos] is where
+ * s[0 .. n) goes. */
+#define SP_OUTSIDE 128
+typedef struct sp_outside {
+	size_t pos;
+	const char *s;
+	size_t n;
+} sp_outside;
+
+/* Request bytes [at, end) give way (at == end: an insertion) to text[text_off ..
+ * text_off + text_len) with outside[first_out .. first_out + nout) in its places. */
 typedef struct sp_piece {
-	size_t at, end;          /* request bytes [at, end) are replaced (at == end: insertion) */
+	size_t at, end;
 	size_t text_off, text_len;
+	int first_out, nout;
+	size_t out_len;          /* the bytes of those outside values */
 } sp_piece;
 
 typedef struct sp_state {
@@ -38,6 +52,8 @@ typedef struct sp_state {
 	int npiece, cappiece;
 	char *text;              /* inserted or replacing text, pieces point in by offset */
 	size_t ntext, captext;
+	sp_outside *out;         /* in the order of their pos */
+	int nout, capout;
 } sp_state;
 
 void sp_init(sp_state *s);

@@ -43,9 +43,9 @@
 #ifndef WCSP_ABI_H
 #define WCSP_ABI_H
 
-#include <stdint.h>
-
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #define WCSP_ABI_VERSION 5u
 #define WCSP_NONE 0xffffffffu
@@ -154,6 +154,34 @@ typedef struct wcsp_set {
 
 /* Key order: bytes (memcmp) over the shorter length, then the shorter first. */
 int wcsp_key_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+/* The first 8 bytes at p when wide, else the first 4: a word to compare, no call. */
+static inline uint64_t wcsp_word(const unsigned char *p, int wide)
+{
+	uint64_t w8;
+	uint32_t w4;
+
+	if (wide)
+		return memcpy(&w8, p, 8), w8;
+	return memcpy(&w4, p, 4), w4;
+}
+
+/* a[0 .. n) == b[0 .. n). Inline, as the keys and values a request compares are mostly
+ * short: 4 to 16 bytes take two overlapping words a side, no call to memcmp. */
+static inline int wcsp_mem_eq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	if (n >= 4 && n <= 16) {
+		int wide = n >= 8;
+		size_t last = n - (wide ? 8 : 4);
+		return ((wcsp_word(x, wide) ^ wcsp_word(y, wide)) |
+			(wcsp_word(x + last, wide) ^ wcsp_word(y + last, wide))) == 0;
+	}
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	return n == 0 || (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
+}
 
 /* Binary search for k in n strings sorted by wcsp_key_cmp, the first at v and each stride
  * bytes after the one before (the names of a table's rows); its index, or WCSP_NONE. */

@@ -254,6 +254,58 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 	echo "PASS a kept-alive connection trickling its next request is cut after --timeout + --request-timeout ($secs s)" ||
 	echo "FAIL kept-alive trickle: rc $rc after $secs s"
 
+# a kept-alive connection that keeps answering moves its deadline on, and the deadline still
+# holds after the last reply: five requests 0.8 s apart (3.2 s, past the 2 s window of the
+# first reply) on one connection, then a trickle, cut 2 s after the last reply
+loris_port=$port
+start moving --request-timeout 1 --timeout 1
+hook() {   # one POST on fd 3; its status into $st, the reply read whole
+	local line n=0
+	printf 'POST /a/someHook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' >&3 || return 1
+	IFS= read -r -t 3 line <&3 || return 1
+	st=${line#HTTP/1.1 }
+	st=${st%% *}
+	while IFS= read -r -t 3 line <&3 && [ "$line" != $'\r' ]; do
+		[[ ${line,,} == content-length:* ]] && n=${line#*: } && n=${n%$'\r'}
+	done
+	[ "$n" -gt 0 ] && read -r -N "$n" -t 3 line <&3
+	return 0
+}
+out=$( ( trap "" PIPE; exec 3<>"/dev/tcp/127.0.0.1/$port"
+	sts=""
+	for i in 1 2 3 4 5; do
+		hook || { echo "lost at request $i after${sts}"; exit 0; }
+		sts="$sts $st"
+		[ $i -lt 5 ] && sleep 0.8
+	done
+	t0=$(date +%s.%N)
+	for _ in $(seq 40); do sleep 0.1; printf 'X' >&3 2>/dev/null || break; done
+	t1=$(date +%s.%N)
+	echo "statuses$sts, cut $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s after the last reply" ) 2>/dev/null )
+[[ $out =~ ^statuses\ 200\ 200\ 200\ 200\ 200,\ cut\ ([0-9.]+)\ s ]] &&
+	awk -v s="${BASH_REMATCH[1]}" 'BEGIN { exit !(s >= 1.5 && s <= 3.5) }' &&
+	echo "PASS a kept-alive connection answering 5 requests over 3.2 s keeps a 2 s deadline from its last reply: $out" ||
+	echo "FAIL moving deadline: $out"
+# the deadline thread sleeps while one connection sends request after request (it used to be
+# woken by each reply: two context switches and four futex calls a request)
+wakes() {   # voluntary context switches of the server's deadline thread
+	local t
+	for t in /proc/"${PID[moving]}"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = wcsp-deadlines ] &&
+			sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "$t/status" && return
+	done
+	echo -1
+}
+printf '{}' >"$tmp/empty.json"
+w0=$(wakes)
+normal=$("$L" client --to "127.0.0.1:$port" --requests 2000 --body "$tmp/empty.json" --path /a/someHook)
+w1=$(wakes)
+[ "$w0" -ge 0 ] && [ $((w1 - w0)) -le 20 ] && [[ $normal == "client: requests 2000, 2xx 2000,"* ]] &&
+	echo "PASS the deadline thread woke $((w1 - w0)) times for 2000 requests on one connection" ||
+	echo "FAIL deadline thread wakeups: $w0 -> $w1 ($normal)"
+stop_server moving
+port=$loris_port
+
 # slow-loris from an outsider (127.0.0.3) and from an accepted address (127.0.0.2), 300
 # connections each, while a normal caller (127.0.0.1) sends requests on one connection
 printf '{"appKey":"defaultApp","name":"cam1","custom":{"token":"7c1f0e42d9a84b6b"}}' >"$tmp/ok.json"

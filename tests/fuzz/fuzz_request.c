@@ -1238,11 +1238,26 @@ static void check_doc(const wj_doc *d)
 			fail("esc[%d] is %d, the string says %d", i, d->esc[i], esc);
 		if (t->type != JSMN_OBJECT)
 			continue;       /* order[] is defined for objects only */
-		if ((d->order[i] >= 0) != (t->size > WJ_SMALL_OBJECT))
+		if ((d->order[i] >= 0) != (t->size >= 2))
 			fail("object %d of %d keys has order %d", i, t->size, d->order[i]);
 		if (d->order[i] < 0)
 			continue;
-		const int *k = d->sorted + d->order[i];
+		const int *k = d->keytok + d->order[i];
+		if (t->size <= WJ_SMALL_OBJECT) {
+			/* in document order, each found by wj_get() under its decoded name */
+			for (int a = 0, m = i + 1; a < t->size; a++, m = d->next[m + 1]) {
+				size_t yn;
+				const char *y = decoded(d, m, &yn);
+				if (k[a] != m)
+					fail("key %d of small object %d is token %d, not %d", a, i,
+					     k[a], m);
+				if ((d->keyword[d->order[i] + a] == 0) != (d->esc[m] != 0))
+					fail("key %d of object %d: word 0 iff escaped", a, i);
+				if (wj_get(d, i, y, yn) != m + 1)
+					fail("wj_get does not find key %d of object %d", a, i);
+			}
+			continue;
+		}
 		for (int a = 1; a < t->size; a++) {
 			size_t xn, yn;
 			const char *x = decoded(d, k[a - 1], &xn);

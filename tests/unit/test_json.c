@@ -265,16 +265,17 @@ static const char *const twins[] = {
 
 /* Random objects of 2 to WJ_SMALL_OBJECT + 4 keys drawn from twins[], some written with a
  * \u escape: rejected as "duplicate key" exactly when two keys decode alike (checked here
- * by the index drawn), in both the small and the sorted path. */
+ * by the index drawn), in both the small and the sorted path. In an accepted one, wj_get()
+ * finds each key drawn at its value and no other twin. */
 static void dup_property(void)
 {
 	enum { NT = sizeof twins / sizeof *twins, ROUNDS = 20000 };
 	char *b = malloc(1 << 14);
 	unsigned seed = 12345;
-	int bad = 0, dups = 0;
-	for (int round = 0; round < ROUNDS && bad < 5; round++) {
+	int bad = 0, dups = 0, lost = 0;
+	for (int round = 0; round < ROUNDS && bad < 5 && lost < 5; round++) {
 		int n = 2 + (int)((seed = seed * 1103515245 + 12345) >> 16) % (WJ_SMALL_OBJECT + 3);
-		int used[NT] = { 0 }, want = 0;
+		int used[NT] = { 0 }, at[NT], want = 0;
 		size_t k = 0;
 		b[k++] = '{';
 		for (int i = 0; i < n; i++) {
@@ -288,6 +289,7 @@ static void dup_property(void)
 			} else
 				t = i % NT;
 			want |= used[t]++ > 0;
+			at[t] = i;
 			seed = seed * 1103515245 + 12345;
 			int escape = (seed >> 20) & 3;      /* 0: the key's first byte as \u00XX */
 			const char *key = twins[t];
@@ -307,9 +309,19 @@ static void dup_property(void)
 			bad++;
 			printf("  object %.*s: %s\n", (int)k, b, r ? why : "accepted");
 		}
+		for (int t = 0; r == 0 && t < NT; t++) {
+			int v = wj_get(&D, 0, twins[t], strlen(twins[t]));
+			if (used[t] ? v < 0 || wj_number(&D, v) != at[t] : v >= 0) {
+				lost++;
+				printf("  object %.*s: get \"%s\" gives %d\n", (int)k, b, twins[t],
+				       v);
+			}
+		}
 	}
 	result("duplicate keys: random objects with look-alike keys", bad ? "%d wrong" : NULL,
 	       bad);
+	result("get: every key of random objects with look-alike keys", lost ? "%d wrong" : NULL,
+	       lost);
 	result("duplicate keys: random objects include both outcomes",
 	       dups > ROUNDS / 10 && dups < ROUNDS * 9 / 10 ? NULL : "%d of %d with a dup", dups,
 	       (int)ROUNDS);
