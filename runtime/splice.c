@@ -225,16 +225,17 @@ int sp_reserve(sp_buf *b, size_t n)
 /* Piece p's text with its outside values in their places, at o; the end of what it wrote. */
 static char *put_piece(char *o, const sp_state *s, const sp_piece *p)
 {
+	const char *text = s->text != NULL ? s->text : "";     /* none yet: every value outside */
 	size_t t = p->text_off;
 	for (int i = p->first_out; i < p->first_out + p->nout; i++) {
 		const sp_outside *x = &s->out[i];
-		memcpy(o, s->text + t, x->pos - t);
+		memcpy(o, text + t, x->pos - t);
 		o += x->pos - t;
 		memcpy(o, x->s, x->n);
 		o += x->n;
 		t = x->pos;
 	}
-	memcpy(o, s->text + t, p->text_off + p->text_len - t);
+	memcpy(o, text + t, p->text_off + p->text_len - t);
 	return o + (p->text_off + p->text_len - t);
 }
 
