@@ -18,15 +18,16 @@
  * struct req, whatever happened.
  *
  * Invariants:
- *  - Each deadline list is in the order of its entries' queued times, so the reaper only
- *    ever looks at the heads. A connection's deadline is never earlier than its queued
- *    time: a kept-alive connection answering another request moves its deadline on
- *    without dl_mu (one atomic store, no relinking), and the reaper, finding the head's
- *    queued time past but its deadline not, queues it again in order. The reaper thus
- *    wakes once per --timeout + --request-timeout of a busy connection, not per request.
- *    A struct conn is in a list, or in none (list < 0), and leaves it under dl_mu before
- *    MHD closes its socket (NOTIFY_CLOSED comes first): the reaper never shuts down a
- *    socket number that has been reused.
+ *  - The connections waiting for a request are a binary min-heap by queued time (heap[],
+ *    under dl_mu), so the reaper only ever looks at heap[0]. A connection's deadline is
+ *    never earlier than its queued time: a kept-alive connection answering another request
+ *    moves its deadline on without dl_mu (one atomic store), and the reaper, finding the
+ *    root's queued time past but its deadline not, queues it again at its deadline. The
+ *    reaper thus wakes once per --timeout + --request-timeout of a busy connection, not per
+ *    request, and every change of the heap costs O(log n). A struct conn is in the heap
+ *    (slot >= 0) or not (-1), and leaves it under dl_mu before MHD closes its socket
+ *    (NOTIFY_CLOSED comes first): the reaper never shuts down a socket number that has
+ *    been reused.
  *  - *rc is NULL before first_call() (or &nul_path when the raw URL holds %00), and
  *    non-NULL after it: a struct req, or one of the markers info_req, refused_req and
  *    deferred_req. A reply queued on the first call makes libmicrohttpd close the
@@ -121,17 +122,16 @@ struct req {
 	int over;                  /* body passed max_body: draining, 413 at the end */
 };
 
-/* The deadline lists: a new connection's first request, a kept-alive connection's next. */
-enum { L_NEW, L_KEPT, NLISTS };
+/* Deadlines: a new connection's first request, a kept-alive connection's next. */
+enum { DL_NEW, DL_KEPT, NDEADLINES };
 
 struct conn {
-	struct conn *prev, *next;  /* in heads/tails[list], under dl_mu */
-	int list;                  /* L_*, or -1; under dl_mu */
-	unsigned long long queued; /* the deadline the list order uses; under dl_mu */
+	long slot;                 /* index in heap[], or -1; under dl_mu */
+	unsigned long long queued; /* its key in the heap; under dl_mu */
 	_Atomic unsigned long long deadline;    /* >= queued; written by the connection's
 						   thread only */
-	int kept;                  /* the connection's thread queued it in L_KEPT (the reaper
-				      may have unlinked it since: then its socket is shut) */
+	int kept;                  /* the connection's thread queued it for DL_KEPT (the reaper
+				      may have taken it out since: then its socket is shut) */
 	MHD_socket fd;
 	int outsider;              /* outside `accept from`: holds an outsider slot */
 	/* a request refused once its body is drained (the connection stays open) */
@@ -178,11 +178,13 @@ static struct held *world;         /* the current world, under world_mu */
 static atomic_uint world_gen;      /* bumped by each swap, under world_mu */
 static pthread_mutex_t world_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* deadlines: offsets[l] is added to the time a connection enters list l */
+/* deadlines: offsets[l] is added to the time a connection is queued for deadline l;
+ * heap[i]->queued <= the queued time of heap[2i + 1] and heap[2i + 2], heap[i]->slot == i */
 static pthread_mutex_t dl_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t dl_cond;
-static struct conn *heads[NLISTS], *tails[NLISTS];
-static unsigned long long offsets[NLISTS];
+static struct conn **heap;
+static size_t nheap, capheap;
+static unsigned long long offsets[NDEADLINES];
 static int reaper_stop;
 static pthread_t reaper_thread;
 
@@ -212,47 +214,79 @@ static unsigned long long deadline_now(void) { return clock_us(DEADLINE_CLOCK); 
 
 /* ---------------------------------------------------------------- deadlines */
 
+static void dl_place(size_t i, struct conn *c)
+{
+	heap[i] = c;
+	c->slot = (long)i;
+}
+
+/* Restore the heap order around slot i, whose queued time changed. */
+static void dl_fix(size_t i)
+{
+	struct conn *c = heap[i];
+
+	while (i > 0 && heap[(i - 1) / 2]->queued > c->queued) {
+		dl_place(i, heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (size_t k; (k = 2 * i + 1) < nheap; i = k) {
+		if (k + 1 < nheap && heap[k + 1]->queued < heap[k]->queued)
+			k++;
+		if (heap[k]->queued >= c->queued)
+			break;
+		dl_place(i, heap[k]);
+	}
+	dl_place(i, c);
+}
+
 static void dl_unlink(struct conn *c)
 {
-	if (c->list < 0)
+	struct conn *last;
+
+	if (c->slot < 0)
 		return;
-	*(c->prev ? &c->prev->next : &heads[c->list]) = c->next;
-	*(c->next ? &c->next->prev : &tails[c->list]) = c->prev;
-	c->prev = c->next = NULL;
-	c->list = -1;
+	last = heap[--nheap];
+	if (last != c) {
+		dl_place((size_t)c->slot, last);
+		dl_fix((size_t)last->slot);
+	}
+	c->slot = -1;
 }
 
-/* Queue c in list l at time due, behind every entry queued no later: from the tail, as a
- * new time is nearly always the latest. */
-static void dl_queue(struct conn *c, int l, unsigned long long due)
+/* Queue c at time due (it enters the heap, or moves in it); -1 when the heap cannot grow. */
+static int dl_queue(struct conn *c, unsigned long long due)
 {
-	struct conn *after = tails[l];
-
-	while (after != NULL && after->queued > due)
-		after = after->prev;
-	c->list = l;
+	if (c->slot < 0) {
+		if (nheap == capheap) {
+			size_t cap = capheap ? capheap * 2 : 64;
+			struct conn **h = realloc(heap, cap * sizeof *h);
+			if (h == NULL)
+				return -1;
+			heap = h;
+			capheap = cap;
+		}
+		dl_place(nheap++, c);
+	}
 	c->queued = due;
-	c->prev = after;
-	c->next = after != NULL ? after->next : heads[l];
-	*(c->next ? &c->next->prev : &tails[l]) = c;
-	*(after ? &after->next : &heads[l]) = c;
+	dl_fix((size_t)c->slot);
+	return 0;
 }
 
-/* c is due at now + offsets[l], in list l. A kept-alive connection already in L_KEPT only
- * moves its deadline on: the reaper requeues it when its old queued time comes. */
+/* c is due at now + offsets[l]. A kept-alive connection already queued for DL_KEPT only
+ * moves its deadline on: the reaper queues it again when its old time comes. */
 static void dl_enter(struct conn *c, int l)
 {
 	unsigned long long due = deadline_now() + offsets[l];
 
 	atomic_store_explicit(&c->deadline, due, memory_order_relaxed);
-	if (l == L_KEPT && c->kept)
+	if (l == DL_KEPT && c->kept)
 		return;
 	pthread_mutex_lock(&dl_mu);
-	dl_unlink(c);
-	dl_queue(c, l, due);
-	c->kept = l == L_KEPT;
-	if (heads[l] == c)
-		pthread_cond_signal(&dl_cond);  /* the reaper may be waiting for nothing */
+	if (dl_queue(c, due) == 0) {    /* else no deadline: MHD's idle timeout still holds */
+		c->kept = l == DL_KEPT;
+		if (heap[0] == c)
+			pthread_cond_signal(&dl_cond);  /* the reaper may be waiting for later */
+	}
 	pthread_mutex_unlock(&dl_mu);
 }
 
@@ -271,29 +305,27 @@ static void *reaper(void *arg)
 	prctl(PR_SET_NAME, "wcsp-deadlines");  /* as ps -L and top -H show it */
 	pthread_mutex_lock(&dl_mu);
 	while (!reaper_stop) {
-		unsigned long long now = deadline_now(), next = ULLONG_MAX;
-		for (int l = 0; l < NLISTS; l++) {
-			struct conn *c;
-			while ((c = heads[l]) != NULL && c->queued <= now) {
-				unsigned long long due =
-				    atomic_load_explicit(&c->deadline, memory_order_relaxed);
-				dl_unlink(c);
-				if (due > now) {        /* it answered a request since */
-					dl_queue(c, l, due);
-					continue;
-				}
-				shutdown(c->fd, SHUT_RDWR);
-				met_reject(MET_TOO_SLOW);
-				log_msg(LOGL_DEBUG, "request not complete within its deadline: "
-				    "connection closed");
+		unsigned long long now = deadline_now(), next;
+		struct conn *c;
+		while (nheap > 0 && (c = heap[0])->queued <= now) {
+			unsigned long long due =
+			    atomic_load_explicit(&c->deadline, memory_order_relaxed);
+			if (due > now) {        /* it answered a request since */
+				c->queued = due;
+				dl_fix(0);
+				continue;
 			}
-			if (c != NULL && c->queued < next)
-				next = c->queued;
+			dl_unlink(c);
+			shutdown(c->fd, SHUT_RDWR);
+			met_reject(MET_TOO_SLOW);
+			log_msg(LOGL_DEBUG, "request not complete within its deadline: "
+			    "connection closed");
 		}
-		if (next == ULLONG_MAX) {
+		if (nheap == 0) {
 			pthread_cond_wait(&dl_cond, &dl_mu);
 			continue;
 		}
+		next = heap[0]->queued;
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		unsigned long long wait = next - now + coarse_tick_us +
@@ -329,6 +361,9 @@ static void reaper_end(void)
 	pthread_mutex_unlock(&dl_mu);
 	pthread_join(reaper_thread, NULL);
 	pthread_cond_destroy(&dl_cond);
+	free(heap);                     /* no connection is left to leave it */
+	heap = NULL;
+	nheap = capheap = 0;
 }
 
 /* ---------------------------------------------------------------- admission */
@@ -359,13 +394,13 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 		if ((k = calloc(1, sizeof *k)) == NULL || fd == NULL)
 			return; /* no deadline for this one: MHD's idle timeout still holds */
 		*socket_context = k;
-		k->list = -1;
+		k->slot = -1;
 		k->fd = fd->connect_fd;
 		k->outsider =
 			pol->naccept > 0 && (addr == NULL || !tr_accept(pol, addr->client_addr));
 		if (k->outsider)
 			atomic_fetch_add(&outsiders, 1);
-		dl_enter(k, L_NEW);
+		dl_enter(k, DL_NEW);
 		return;
 	}
 	atomic_fetch_sub(&nconns, 1);
@@ -987,7 +1022,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **rc,
 	}
 	/* the connection stays for another request: it has until this deadline for it */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		dl_enter(k, L_KEPT);
+		dl_enter(k, DL_KEPT);
 }
 
 /* MHD's own messages (client errors, mostly) are for debugging: a caller must not be able
@@ -1249,8 +1284,8 @@ int srv_run(const wcsp_policy *p, const srv_opts *o)
 	max_body = o->max_body;
 	secret = o->secret;
 	secret_len = o->secret_len;
-	offsets[L_NEW] = (unsigned long long)o->request_timeout * 1000000;
-	offsets[L_KEPT] = offsets[L_NEW] + (unsigned long long)o->timeout * 1000000;
+	offsets[DL_NEW] = (unsigned long long)o->request_timeout * 1000000;
+	offsets[DL_KEPT] = offsets[DL_NEW] + (unsigned long long)o->timeout * 1000000;
 	if (met_init(p) != 0 || make_canned() != 0) {
 		fprintf(stderr, "wcsp: out of memory\n");
 		teardown();
