@@ -28,6 +28,10 @@
 # round). Per run: req/s, p99, and the server's CPU time (utime+stime from /proc/PID/stat,
 # all threads, nginx master+worker) divided by the requests wrk completed. Servers run on CPU 1
 # and wrk on CPU 0 (bench/lib.sh; PIN=0: unpinned).
+# PAIRED=1: in each round the configurations of one body run at once, one wrk each, so that
+# this shared machine's slow and fast phases fall on all of them alike and the CPU ratios
+# within a round hold still; req/s and p99 are then those of servers sharing one core, not
+# comparable with a normal run's. No warm-up.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -273,7 +277,52 @@ run_wrk() {
 	tail -1 "$WORK/results.txt" | awk '{ printf "bench:   %-17s %-8s %8d req/s  p99 %5d us  cpu %6.2f us/req  errors %d\n", $1, $2, $3, $4, $5, $6 }' >&2
 }
 
-measure $((RUNS * NC * (DUR + 1) / 60))
+# measure_paired: RUNS rounds; in each, the configurations of one body at once for DUR s
+measure_paired() {
+	local run b i idx
+	declare -A c0 wpid
+	: >"$WORK/results.txt"
+	log "measuring, paired: $RUNS rounds x 2 bodies x ${DUR}s"
+	for ((run = 1; run <= RUNS; run++)); do
+		for b in connect publish; do
+			idx=()
+			for ((i = 0; i < NC; i++)); do
+				[[ ${CONFIGS[$i]} == *"|$b|"* ]] && idx+=("$i")
+			done
+			for i in "${idx[@]}"; do
+				IFS='|' read -r name inst body path <<<"${CONFIGS[$i]}"
+				# shellcheck disable=SC2086
+				c0[$i]=$(cpu_ticks ${SPIDS[$inst]})
+				BODY="$HERE/bodies/$body.json" timeout -k 5 $((DUR + 30)) \
+					"${WRK_PIN[@]}" wrk -t1 -c"$CONNS" -d"${DUR}s" --latency \
+					-s "$HERE/post.lua" "http://127.0.0.1:${SPORT[$inst]}$path" \
+					>"$WORK/wrk.$i.$run.out" 2>&1 &
+				wpid[$i]=$!
+			done
+			for i in "${idx[@]}"; do
+				wait "${wpid[$i]}" || { log "wrk failed"; cat "$WORK/wrk.$i.$run.out" >&2; exit 1; }
+			done
+			for i in "${idx[@]}"; do
+				IFS='|' read -r name inst body path <<<"${CONFIGS[$i]}"
+				CPU0=${c0[$i]}
+				# shellcheck disable=SC2086
+				CPU1=$(cpu_ticks ${SPIDS[$inst]})
+				WRK_LINE=$(grep '^WRK ' "$WORK/wrk.$i.$run.out" || true)
+				[[ -n $WRK_LINE ]] || { log "no result from wrk on $name $body"; exit 1; }
+				record "$name $body" "$run"
+			done
+			sleep 1
+		done
+	done
+}
+
+if [[ ${PAIRED:-0} == 1 ]]; then
+	CMDLINE="PAIRED=1 ${CMDLINE/WARMUP=$WARMUP/WARMUP=0}"
+	WARMUP=0
+	measure_paired
+else
+	measure $((RUNS * NC * (DUR + 1) / 60))
+fi
 read_load_rss
 
 # ---- report --------------------------------------------------------------------------------
@@ -294,6 +343,7 @@ done
 	echo "- tools: $(wrk_version), nginx $(nginx -v 2>&1 | sed 's|.*/||'), node $(node --version), libmicrohttpd $(pkg_version libmicrohttpd)"
 	echo "- bodies: connect $(stat -c %s "$HERE/bodies/connect.json") B, publishStream with SDP $(stat -c %s "$HERE/bodies/publish.json") B; wcsp-policy replies: connect $RLEN_CONNECT B (with restClientConfig), publishStream $RLEN_PUBLISH B (renamed); nginx answers a fixed 15-byte body"
 	runs_line
+	[[ ${PAIRED:-0} == 1 ]] && echo "- PAIRED=1: in each round the rows of one body ran at once, one wrk each (all on CPU 0, the servers sharing CPU 1): the CPU ratios within a round are the figures to read; req/s and p99 are those of servers sharing a core"
 	echo
 	echo "\"vs nginx\" columns: the ratio to nginx (same body) within each round, median over the rounds."
 	echo
