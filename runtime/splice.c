@@ -22,7 +22,7 @@ void sp_free(sp_state *s)
 	free(s->node);
 	free(s->piece);
 	free(s->text);
-	free(s->out);
+	free(s->outside);
 	memset(s, 0, sizeof *s);
 }
 
@@ -116,9 +116,9 @@ static int put_value(sp_state *s, const char *t, size_t n)
 {
 	if (n < SP_OUTSIDE)
 		return put(s, t, n);
-	if (grow((void **)&s->out, s->nout, &s->capout, sizeof *s->out))
+	if (grow((void **)&s->outside, s->nout, &s->capout, sizeof *s->outside))
 		return -1;
-	s->out[s->nout++] = (sp_outside){ s->ntext, t, n };
+	s->outside[s->nout++] = (sp_outside){ s->ntext, t, n };
 	return 0;
 }
 
@@ -154,7 +154,7 @@ static int piece(sp_state *s, size_t at, size_t end, size_t off, int first_out)
 	if (grow((void **)&s->piece, s->npiece, &s->cappiece, sizeof *s->piece))
 		return -1;
 	for (int i = first_out; i < s->nout; i++)
-		n += s->out[i].n;
+		n += s->outside[i].n;
 	s->piece[s->npiece++] =
 		(sp_piece){ at, end, off, s->ntext - off, first_out, s->nout - first_out, n };
 	return 0;
@@ -228,7 +228,7 @@ static char *put_piece(char *o, const sp_state *s, const sp_piece *p)
 	const char *text = s->text != NULL ? s->text : "";     /* none yet: every value outside */
 	size_t t = p->text_off;
 	for (int i = p->first_out; i < p->first_out + p->nout; i++) {
-		const sp_outside *x = &s->out[i];
+		const sp_outside *x = &s->outside[i];
 		memcpy(o, text + t, x->pos - t);
 		o += x->pos - t;
 		memcpy(o, x->s, x->n);

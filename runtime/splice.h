@@ -52,7 +52,7 @@ typedef struct sp_state {
 	int npiece, cappiece;
 	char *text;              /* inserted or replacing text, pieces point in by offset */
 	size_t ntext, captext;
-	sp_outside *out;         /* in the order of their pos */
+	sp_outside *outside;     /* long values the text refers to, in the order of their pos */
 	int nout, capout;
 } sp_state;
 
