@@ -18,9 +18,9 @@
 #
 # State, declared here: SERVERS (instance names, in start order); per instance SPID (the pid
 # cleanup stops), SPIDS (every pid whose CPU and memory count: nginx master and worker), SPORT,
-# SRSS_IDLE, SRSS_LOAD, SHWM (kB); WRK_PID (the wrk running, or ""); per configuration key
-# MED_RPS, MED_P99, MED_CPU, ERRS, SPREAD, CSPREAD (summarize); CPU0, CPU1, WRK_LINE (wrk_run);
-# CLK_TCK.
+# SRSS_IDLE, SRSS_LOAD, SHWM (kB); WRK_PID (the wrk runs in flight, space-separated);
+# WSTART_CPU, WSTART_PID (wrk_start, by output file); per configuration key MED_RPS, MED_P99,
+# MED_CPU, ERRS, SPREAD, CSPREAD (summarize); CPU0, CPU1, WRK_LINE (wrk_finish); CLK_TCK.
 #
 # Functions:
 #   options and tools  log, positive_ints, whole_ints, wrk_options (DUR RUNS CONNS WARMUP and
@@ -28,7 +28,7 @@
 #   processes          set_traps, cleanup, stop_wrk, stop_servers, remove_work, wait_port,
 #                      start_server, post_json
 #   measurements       cpu_ticks, rss_kb, hwm_kb, read_idle_rss, read_load_rss, loadavg,
-#                      wrk_run, record, measure
+#                      wrk_start, wrk_finish, wrk_run, record, measure
 #   numbers            values, summarize, median, minmax, rcmp, mb, fmt_int
 #   report             utc_now, cpu_model, machine, wrk_version, pkg_version, command_line,
 #                      runs_line, main_cells, ratio_row, noise_table, runs_block,
@@ -39,6 +39,7 @@
 
 declare -A SPID SPIDS SPORT SRSS_IDLE SRSS_LOAD SHWM
 declare -A MED_RPS MED_P99 MED_CPU ERRS SPREAD CSPREAD
+declare -A WSTART_CPU WSTART_PID
 SERVERS=()
 WRK_PID=""
 CPU0=0 CPU1=0 WRK_LINE=""
@@ -122,10 +123,11 @@ cleanup() {
 	remove_work
 }
 
-stop_wrk() {
-	if [[ -n $WRK_PID ]] && kill -0 "$WRK_PID" 2>/dev/null; then
-		kill -TERM "$WRK_PID" 2>/dev/null || true
-	fi
+stop_wrk() {   # WRK_PID: the wrk runs in flight, space-separated
+	local p
+	for p in $WRK_PID; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
 }
 
 # stop_servers: SIGTERM to every server at once, then up to 5 s each to exit before SIGKILL
@@ -241,21 +243,29 @@ read_load_rss() {
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# wrk_run INSTANCE LABEL SECONDS BODYFILE URL OUTFILE: one `wrk -t1 -cCONNS -dSECONDSs --latency
-# -s bench/post.lua URL` posting BODYFILE, under a time limit, its output in OUTFILE; the CPU
-# ticks of INSTANCE's pids before and after in CPU0 and CPU1, wrk's "WRK ..." line in WRK_LINE.
-# Exits 1 if the server died or wrk failed (LABEL names the run in the message).
-wrk_run() {
-	local inst=$1 label=$2 secs=$3 body=$4 url=$5 f=$6 r
+# wrk_start INSTANCE SECONDS BODYFILE URL OUTFILE: start one `wrk -t1 -cCONNS -dSECONDSs
+# --latency -s bench/post.lua URL` posting BODYFILE in the background, under a time limit, its
+# output in OUTFILE; INSTANCE's CPU ticks in WSTART_CPU[OUTFILE], wrk's pid in
+# WSTART_PID[OUTFILE] and WRK_PID.
+wrk_start() {
+	local inst=$1 secs=$2 body=$3 url=$4 f=$5
 	# shellcheck disable=SC2086
-	CPU0=$(cpu_ticks ${SPIDS[$inst]})
+	WSTART_CPU[$f]=$(cpu_ticks ${SPIDS[$inst]})
 	BODY="$body" timeout -k 5 $((secs + 30)) \
 		"${WRK_PIN[@]}" wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$HERE/post.lua" "$url" \
 		>"$f" 2>&1 &
-	WRK_PID=$!
-	r=0
-	wait "$WRK_PID" || r=$?
-	WRK_PID=""
+	WSTART_PID[$f]=$!
+	WRK_PID="$WRK_PID $!"
+}
+
+# wrk_finish INSTANCE LABEL OUTFILE: wait for the wrk_start of OUTFILE; the CPU ticks of
+# INSTANCE's pids before and after in CPU0 and CPU1, wrk's "WRK ..." line in WRK_LINE.
+# Exits 1 if the server died or wrk failed (LABEL names the run in the message).
+wrk_finish() {
+	local inst=$1 label=$2 f=$3 r=0
+	wait "${WSTART_PID[$f]}" || r=$?
+	WRK_PID=${WRK_PID/ ${WSTART_PID[$f]}/}
+	CPU0=${WSTART_CPU[$f]}
 	# shellcheck disable=SC2086
 	CPU1=$(cpu_ticks ${SPIDS[$inst]})
 	# shellcheck disable=SC2086
@@ -266,6 +276,12 @@ wrk_run() {
 		cat "$f" >&2
 		exit 1
 	fi
+}
+
+# wrk_run INSTANCE LABEL SECONDS BODYFILE URL OUTFILE: wrk_start, then wrk_finish.
+wrk_run() {
+	wrk_start "$1" "$3" "$4" "$5" "$6"
+	wrk_finish "$1" "$2" "$6"
 }
 
 # record KEY ROUND: append the last wrk_run to $WORK/results.txt as "KEY req/s p99_µs

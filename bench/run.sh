@@ -279,37 +279,24 @@ run_wrk() {
 
 # measure_paired: RUNS rounds; in each, the configurations of one body at once for DUR s
 measure_paired() {
-	local run b i idx
-	declare -A c0 wpid
+	local run b i f pass
 	: >"$WORK/results.txt"
 	log "measuring, paired: $RUNS rounds x 2 bodies x ${DUR}s"
 	for ((run = 1; run <= RUNS; run++)); do
 		for b in connect publish; do
-			idx=()
-			for ((i = 0; i < NC; i++)); do
-				[[ ${CONFIGS[$i]} == *"|$b|"* ]] && idx+=("$i")
-			done
-			for i in "${idx[@]}"; do
-				IFS='|' read -r name inst body path <<<"${CONFIGS[$i]}"
-				# shellcheck disable=SC2086
-				c0[$i]=$(cpu_ticks ${SPIDS[$inst]})
-				BODY="$HERE/bodies/$body.json" timeout -k 5 $((DUR + 30)) \
-					"${WRK_PIN[@]}" wrk -t1 -c"$CONNS" -d"${DUR}s" --latency \
-					-s "$HERE/post.lua" "http://127.0.0.1:${SPORT[$inst]}$path" \
-					>"$WORK/wrk.$i.$run.out" 2>&1 &
-				wpid[$i]=$!
-			done
-			for i in "${idx[@]}"; do
-				wait "${wpid[$i]}" || { log "wrk failed"; cat "$WORK/wrk.$i.$run.out" >&2; exit 1; }
-			done
-			for i in "${idx[@]}"; do
-				IFS='|' read -r name inst body path <<<"${CONFIGS[$i]}"
-				CPU0=${c0[$i]}
-				# shellcheck disable=SC2086
-				CPU1=$(cpu_ticks ${SPIDS[$inst]})
-				WRK_LINE=$(grep '^WRK ' "$WORK/wrk.$i.$run.out" || true)
-				[[ -n $WRK_LINE ]] || { log "no result from wrk on $name $body"; exit 1; }
-				record "$name $body" "$run"
+			for pass in start finish; do
+				for ((i = 0; i < NC; i++)); do
+					IFS='|' read -r name inst body path <<<"${CONFIGS[$i]}"
+					[[ $body == "$b" ]] || continue
+					f=$WORK/wrk.$i.$run.out
+					if [[ $pass == start ]]; then
+						wrk_start "$inst" "$DUR" "$HERE/bodies/$body.json" \
+							"http://127.0.0.1:${SPORT[$inst]}$path" "$f"
+					else
+						wrk_finish "$inst" "$name/$body" "$f"
+						record "$name $body" "$run"
+					fi
+				done
 			done
 			sleep 1
 		done
